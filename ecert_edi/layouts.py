@@ -30,6 +30,7 @@ class Field:
     codes: tuple[str, ...] | str | None = None  # a list of values, or the name of a code set
     actions: tuple[str, ...] | None = None  # for M*: the actions that read the field
     missing: str = "005"  # the condition for an absent mandatory value
+    min: int | None = None  # the smallest value of a numeric field
     note: str = ""
 
     @property
@@ -141,6 +142,7 @@ def load_layouts(path: Path | None = None) -> dict[str, Layout]:
                     codes=tuple(codes) if isinstance(codes, list) else codes,
                     actions=tuple(f["actions"]) if "actions" in f else None,
                     missing=f.get("missing", "005"),
+                    min=f.get("min"),
                     note=f.get("note", ""),
                 )
             )

@@ -101,7 +101,20 @@ class Query(Transaction):
         return self.header.get("query_type")
 
 
-TRANSACTION_CLASSES: dict[str, type[Transaction]] = {"C0": Certificate, "E0": Entry, "Q0": Query}
+@dataclass(slots=True)
+class Response(Transaction):
+    """A response transaction: R0 and its R1, R2, S0 and S1 records."""
+
+    kind = "response"
+    subject = "R0"
+
+
+TRANSACTION_CLASSES: dict[str, type[Transaction]] = {
+    "C0": Certificate,
+    "E0": Entry,
+    "Q0": Query,
+    "R0": Response,
+}
 
 
 @dataclass(slots=True)
@@ -137,7 +150,9 @@ class Envelope:
 
     sender: Sender
     header: Record | None  # the A record, when the first record is one
-    batches: list[BatchInfo] = field(default_factory=list)
+    # batches with batch-level conditions, by ordinal; a clean batch needs no memory
+    batches: dict[int, BatchInfo] = field(default_factory=dict)
+    batch_count: int = 0
     conditions: list[Condition] = field(default_factory=list)  # transmission level
     content_hash: str = ""
     record_count: int = 0  # non-empty lines

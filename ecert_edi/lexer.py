@@ -1,0 +1,174 @@
+"""Records as tokens: each record typed by its identifier, and its fields decoded by its layout."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lark import Token
+from lark.lexer import Lexer as LarkLexer
+
+from .conditions import Condition, condition
+from .fields import DATES, codes_of, decode, decode_time, pattern
+from .layouts import LAYOUTS, RECORD_LENGTH, Layout
+from .model import Record
+
+UNKNOWN = "UNKNOWN"
+ENVELOPE = ("A", "Y", "Z")
+APPLICATIONS = {
+    "inbound": ("CR", "EN", "EC"),
+    "response": ("CA", "EA", "EZ", "TR"),
+    "any": ("CR", "EN", "EC", "CA", "EA", "EZ", "TR"),
+}
+# Record identifiers of two characters that may appear in a file of each direction.
+TRANSACTION_IDS = {
+    direction: frozenset(
+        rid
+        for rid, lo in LAYOUTS.items()
+        if lo.role != "envelope" and (direction == "any" or lo.direction in (direction, "both"))
+    )
+    for direction in APPLICATIONS
+}
+_PRINTABLE = re.compile(r"[ -~]*")
+
+
+def token_type(text: str, direction: str) -> str:
+    """The grammar terminal for a record: its identifier, B typed by application, else UNKNOWN."""
+    two = text[:2]
+    if two in TRANSACTION_IDS[direction]:
+        return two
+    first = text[:1]
+    if first == "B":
+        app = text[1:3]
+        return f"B_{app}" if app in APPLICATIONS[direction] else "B_XX"
+    if first in ENVELOPE:
+        return first
+    return UNKNOWN
+
+
+def record_faults(text: str, line: int, length: int, out: list[Condition]) -> str:
+    """Record-level checks (001 non-printable byte, 002 too long); returns the 80 padded columns."""
+    if length > RECORD_LENGTH:
+        out.append(condition("002", line, RECORD_LENGTH + 1))
+        text = text[:RECORD_LENGTH]
+    elif len(text) < RECORD_LENGTH:
+        text = text.ljust(RECORD_LENGTH)
+    if _PRINTABLE.fullmatch(text) is None:
+        for i, ch in enumerate(text):
+            if not " " <= ch <= "~":
+                out.append(condition("001", line, i + 1))
+    return text
+
+
+class Decoder:
+    """Decodes the records of one layout: typed values and every field-level condition."""
+
+    def __init__(self, layout: Layout, direction: str):
+        self.layout = layout
+        self.rid = layout.rid
+        self.direction = direction
+        self.well_formed = re.compile("".join(pattern(f, layout.rid) for f in layout.fields))
+        self.action_slice = layout.field("action").slice if _has(layout, "action") else None
+        self.plan = [
+            (f, f.name, f.slice, f.fmt, codes_of(f) if f.fmt == "C" else None)
+            for f in layout.data_fields
+        ]
+
+    def action_of(self, text: str) -> str | None:
+        """The record's own action code when it is one of the field's codes, else None."""
+        if self.action_slice is None:
+            return None
+        value = text[self.action_slice].rstrip()
+        return value if value in codes_of(self.layout.field("action")) else None
+
+    def decode(self, text: str, line: int, length: int, action: Any = ...) -> tuple[Record, list]:
+        """Decode one record; `action` defaults to the record's own action field."""
+        conds: list[Condition] = []
+        text = record_faults(text, line, length, conds)
+        if action is ...:
+            action = self.action_of(text)
+        fast = self.well_formed.fullmatch(text) is not None
+        values: dict[str, Any] = {}
+        inbound = self.direction == "inbound"
+        for f, name, sl, fmt, codes in self.plan:
+            if f.actions is not None and action is not None and action not in f.actions:
+                values[name] = None  # not read for this action
+                continue
+            s = text[sl]
+            if f.use == "R" and inbound:
+                values[name] = None  # responses only: must be blank on input
+                if s.strip(" "):
+                    conds.append(condition("010", line, f.pos))
+                continue
+            if fast:
+                value = _typed(f, s, fmt, codes, line, conds)
+            else:
+                value = decode(f, s, line, conds, codes)
+            if value is not None and f.min is not None and value < f.min:
+                conds.append(condition("006", line, f.pos))
+                value = None
+            values[name] = value
+            if value is None and s.strip(" ") == "":
+                use = f.use
+                if use == "M" or use == "R" or (use == "M*" and action is not None):
+                    conds.append(condition(f.missing, line, f.pos))
+        return Record(self.rid, line, values, text), conds
+
+
+def _has(layout: Layout, name: str) -> bool:
+    return any(f.name == name for f in layout.fields)
+
+
+def _typed(f, s: str, fmt: str, codes, line: int, conds: list) -> Any:
+    """A well-formed field's value (the record matched its layout's pattern)."""
+    if fmt == "AN":
+        return s.rstrip() or None
+    if fmt == "C":
+        value = s.rstrip()
+        if not value:
+            return None
+        if value not in codes:
+            conds.append(condition("008", line, f.pos))
+            return None
+        return value
+    if s[0] == " ":
+        return None  # N, Q, D and T are all digits or all blank here
+    if fmt == "N" or fmt == "Q":
+        return int(s)
+    if fmt == "D":
+        value = DATES.get(s)
+        if value is None:
+            conds.append(condition("007", line, f.pos))
+        return value
+    value = decode_time(s)
+    if value is None:
+        conds.append(condition("009", line, f.pos))
+    return value
+
+
+DECODERS = {
+    direction: {
+        rid: Decoder(lo, direction)
+        for rid, lo in LAYOUTS.items()
+        if lo.direction in (direction, "both")
+    }
+    for direction in ("inbound", "response")
+}
+
+
+class RecordLexer(LarkLexer):
+    """Lark's lexer for transmissions: one token per non-empty line, typed by its identifier.
+
+    The walker feeds tokens itself (to recover from faults); this lexer lets Lark parse a whole
+    text directly, the reference the walker's acceptance is checked against.  It types records of
+    both directions; the start rule decides which are acceptable.
+    """
+
+    def __init__(self, lexer_conf):
+        pass
+
+    def lex(self, data: str):
+        for number, line in enumerate(data.split("\n"), 1):
+            line = line.rstrip("\r")
+            if line:
+                yield Token(token_type(line, "any"), line, line=number, column=1)

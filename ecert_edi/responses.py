@@ -1,0 +1,157 @@
+"""Response records (A header, R0, R1, R2, S0, S1) built as 80-column lines from the layouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .conditions import NARRATIVE_WIDTH, Condition, ordered
+from .emitter import format_record
+from .fields import codes_of, sanitize
+from .layouts import LAYOUTS
+
+RESPONDER_TYPE = "CB"
+RESPONDER_ID = "ECERT"
+
+
+def echo(rid: str, name: str, text: str | None) -> str | None:
+    """An inbound value echoed into a response field: sanitized, so the response stays valid.
+
+    Characters outside AN become spaces (spec 8); a code field keeps only a value it admits; a
+    value too wide for its field is left to format_record to refuse (echoes come from fields of
+    the same width, so that is a defect, not input).
+    """
+    if text is None:
+        return None
+    field = LAYOUTS[rid].field(name)
+    value = sanitize(text).rstrip(" ")
+    if not value:
+        return None
+    if field.fmt == "C" and value not in codes_of(field):
+        return None
+    return value
+
+
+def _response(rid: str, values: Mapping[str, Any]) -> str:
+    """format_record, after checking that every mandatory field of the response has a value."""
+    missing = [
+        f.name for f in LAYOUTS[rid].data_fields if f.use == "M" and values.get(f.name) is None
+    ]
+    if missing:
+        raise ValueError(f"{rid} needs {', '.join(missing)}")
+    return format_record(rid, values)
+
+
+def header_values(
+    control_number: str | None,
+    environment: str | None,
+    recipient_type: str | None,
+    recipient_id: str | None,
+    processing: dt.datetime,
+) -> dict[str, Any]:
+    """The A record values of a response file, for EnvelopeWriter.begin (inbound fields echoed)."""
+    return {
+        "sender_type": RESPONDER_TYPE,
+        "sender_id": RESPONDER_ID,
+        "transmission_date": processing.date(),
+        "transmission_time": processing.time(),
+        "control_number": echo("A", "control_number", control_number),
+        "environment": echo("A", "environment", environment),
+        "recipient_type": echo("A", "recipient_type", recipient_type),
+        "recipient_id": echo("A", "recipient_id", recipient_id),
+    }
+
+
+def r0(
+    disposition: str,
+    subject: str,
+    action: str | None,
+    key: str | int | None,
+    country: str | None,
+    processing: dt.datetime,
+    condition_count: int,
+) -> str:
+    """The response header of a transaction (subject C0/E0/Q0), a batch (B) or a transmission (A).
+
+    A batch's key is its number, written in 7 digits; an int key is written so.
+    """
+    if isinstance(key, int):
+        key = f"{key:07d}"
+    return format_record(
+        "R0",
+        {
+            "disposition": disposition,
+            "subject_record": subject,
+            "action": echo("R0", "action", action),
+            "key": echo("R0", "key", key),
+            "issuing_country": echo("R0", "issuing_country", country),
+            "processing_date": processing.date(),
+            "processing_time": processing.time(),
+            "condition_count": condition_count,
+        },
+    )
+
+
+def r1(cond: Condition) -> str:
+    """A condition record."""
+    # The narrative is text this project writes (catalogue narrative plus detail), not an echo of
+    # input, so cutting it to the 65 columns of the field loses nothing the sender sent.
+    narrative = sanitize(cond.text)[:NARRATIVE_WIDTH].rstrip(" ")
+    return _response(
+        "R1",
+        {
+            "condition_code": int(cond.code),
+            "severity": cond.severity,
+            "line_number": cond.line,
+            "column": cond.column,
+            "narrative": narrative,
+        },
+    )
+
+
+def r2(**values: Any) -> str:
+    """An entry line activity: line_number, activity, certificate_number, issuing_country,
+    quantity, balance_after (hundredths), unit_of_measure."""
+    return _response("R2", values)
+
+
+def s0(**values: Any) -> str:
+    """A certificate usage summary: certificate_number, issuing_country, status,
+    allowance_quantity, quantity_used, quantity_remaining (hundredths), unit_of_measure,
+    issue_date, expiry_date (None when it has none)."""
+    return _response("S0", values)
+
+
+def s1(**values: Any) -> str:
+    """A certificate usage detail: entry_number, line_number, activity, quantity, balance_after
+    (hundredths), activity_date, entry_date, ior_number."""
+    return _response("S1", values)
+
+
+def answer(
+    disposition: str,
+    subject: str,
+    action: str | None,
+    key: str | int | None,
+    country: str | None,
+    conditions: Iterable[Condition],
+    processing: dt.datetime,
+) -> list[str]:
+    """R0 and its R1 records, in the order of conditions.ordered (line, column, code)."""
+    conds = ordered(conditions)
+    lines = [r0(disposition, subject, action, key, country, processing, len(conds))]
+    lines.extend(r1(c) for c in conds)
+    return lines
+
+
+def rejection(
+    subject: str,
+    action: str | None,
+    key: str | int | None,
+    country: str | None,
+    conditions: Iterable[Condition],
+    processing: dt.datetime,
+) -> list[str]:
+    """The answer to a rejected transaction, batch (subject `B`) or transmission (subject `A`)."""
+    return answer("R", subject, action, key, country, conditions, processing)

@@ -1,0 +1,369 @@
+"""The structure of a transmission: records checked in order against the Lark grammar, as events."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedInput
+
+from .codes import COUNTRIES, valid_filer_code
+from .conditions import Condition, condition
+from .layouts import GRAMMARS_DIR, LAYOUTS, RECORD_LENGTH
+from .lexer import DECODERS, UNKNOWN, RecordLexer, record_faults, token_type
+from .model import TRANSACTION_CLASSES, BatchInfo, Envelope, Record, Sender, Transaction
+from .reader import ContentHash, Source, as_source, iter_lines
+
+START, OUTSIDE, IN_BATCH, AFTER_Z = range(4)
+# Applications each sender type may send (spec 4.2, condition 019).
+ALLOWED_SENDERS = {"CR": ("CG",), "EN": ("FL",), "EC": ("CG", "FL")}
+REPAIR_DEPTH = 4
+
+
+class _Discard(Transformer):
+    """Reduces every rule to nothing: the grammar checks order, the walker keeps the records."""
+
+    def __default__(self, data, children, meta):
+        return None
+
+
+@cache
+def grammar() -> Lark:
+    """The LALR parser of grammars/transmission.lark, with a start rule per direction."""
+    text = (GRAMMARS_DIR / "transmission.lark").read_text()
+    return Lark(text, parser="lalr", lexer=RecordLexer, start=["inbound", "response"],
+                transformer=_Discard())
+
+
+@dataclass(slots=True)
+class Header:
+    record: Record
+
+
+@dataclass(slots=True)
+class BatchStart:
+    info: BatchInfo
+    record: Record
+
+
+@dataclass(slots=True)
+class BatchEnd:
+    info: BatchInfo
+    record: Record | None  # None when the Y record is missing
+
+
+@dataclass(slots=True)
+class Trailer:
+    record: Record
+
+
+@dataclass(slots=True)
+class Stray:
+    """A record with no place in the structure (or inside a batch of an unknown application)."""
+
+    record: Record
+    conditions: list[Condition] = field(default_factory=list)
+
+
+class Walker:
+    """Walks a transmission record by record, yielding its events and collecting envelope conditions.
+
+    With transactions=False only the envelope is checked (the first pass of `process`); with
+    transactions=True every transaction is decoded and yielded with its field conditions.
+    """
+
+    def __init__(self, source, direction: str = "inbound", *, transactions: bool = True,
+                 content_hash: bool = False):
+        self.source: Source = as_source(source)
+        self.direction = direction
+        self.decode_transactions = transactions
+        self.hash = ContentHash() if content_hash else None
+        self.decoders = DECODERS[direction]
+        self.header_ids = frozenset(
+            rid for rid in self.decoders if LAYOUTS[rid].role == "header"
+        )
+        self.envelope = Envelope(sender=Sender(None, None), header=None)
+        self.ip = grammar().parse_interactive(start=direction)
+        self.phase = START
+        self.batch: BatchInfo | None = None
+        self.batch_b_text = ""
+        self.txn: Transaction | None = None
+        self.records = 0  # records from the first through Z, for the Z record count
+        self.seq = 0
+        self.a_text = ""
+
+    # -- conditions -------------------------------------------------------------------------
+    def _transmission(self, code: str, line: int = 0, column: int = 0) -> Condition:
+        c = condition(code, line, column)
+        self.envelope.conditions.append(c)
+        return c
+
+    def _batch(self, code: str, line: int, column: int) -> Condition:
+        c = condition(code, line, column)
+        self.batch.conditions.append(c)
+        return c
+
+    # -- the parser -------------------------------------------------------------------------
+    def _feed(self, ttype: str) -> None:
+        self.ip.feed_token(Token(ttype, ""))
+
+    def _repair(self, target: str) -> bool:
+        """Feed the fewest synthetic records after which `target` is acceptable."""
+        queue = deque([(self.ip, 0)])
+        while queue:
+            ip, depth = queue.popleft()
+            if target in ip.choices():
+                self.ip = ip
+                return True
+            if depth == REPAIR_DEPTH:
+                continue
+            for ttype in sorted(ip.choices()):
+                if ttype in ("$END", target):
+                    continue
+                nxt = ip.copy()
+                try:
+                    nxt.feed_token(Token(ttype, ""))
+                except UnexpectedInput:
+                    continue
+                queue.append((nxt, depth + 1))
+        return False  # pragma: no cover - the grammar always lets a batch and a file close
+
+    # -- the walk ---------------------------------------------------------------------------
+    def __iter__(self) -> Iterator:
+        return self.events()
+
+    def events(self) -> Iterator:
+        envelope = self.envelope
+        with self.source.open() as fh:
+            for line, text, length in iter_lines(fh):
+                envelope.record_count += 1
+                envelope.line_count = line
+                if self.hash is not None:
+                    self.hash.add(text, length)
+                yield from self._record(token_type(text, self.direction), line, text, length)
+        yield from self._end()
+        if self.hash is not None:
+            envelope.content_hash = self.hash.hexdigest()
+
+    def _record(self, ttype: str, line: int, text: str, length: int) -> Iterator:
+        if self.phase == AFTER_Z:
+            yield self._stray(ttype, line, text, length, self._transmission("004", line, 1))
+            return
+        if self.phase == START:
+            self.phase = OUTSIDE
+            self.records = 1
+            if ttype == "A":
+                self._feed("A")
+                yield Header(self._header(line, text, length))
+                return
+            self._feed("A")  # stands in for the missing header, so the rest can still be checked
+            c = self._transmission("010", line, 1)
+            if not ttype.startswith("B_"):
+                faults = _record_faults(text, line, length)  # the record stands as the header
+                self.envelope.conditions.extend(faults)
+                yield Stray(self._plain(ttype, line, text), [c, *faults])
+                return
+        else:
+            self.records += 1
+        if self.batch is not None:
+            self.batch.record_count += 1
+        if ttype in self.ip.choices():
+            yield from self._accept(ttype, line, text, length)
+        else:
+            yield from self._misplaced(ttype, line, text, length)
+
+    def _accept(self, ttype: str, line: int, text: str, length: int) -> Iterator:
+        self._feed(ttype)
+        if ttype.startswith("B_"):
+            yield from self._open_batch(ttype, line, text, length)
+        elif ttype == "Y":
+            yield from self._close_batch(line, text, length)
+        elif ttype == "Z":
+            yield from self._trailer(line, text, length)
+        elif self.batch is not None and self.batch.application is None:
+            if ttype in self.header_ids:  # a batch of an unknown application (020)
+                self.batch.transaction_count += 1
+            yield Stray(self._plain(ttype, line, text))
+        elif ttype in self.header_ids:
+            if self.txn is not None:
+                yield self.txn
+            self.batch.transaction_count += 1
+            self.txn = self._transaction(ttype, line, text, length)
+        else:
+            self._detail(ttype, line, text, length)
+
+    def _misplaced(self, ttype: str, line: int, text: str, length: int) -> Iterator:
+        if self.phase == OUTSIDE:
+            if ttype == "Z":  # Z is acceptable only after a batch
+                self._transmission("024", line, 1)
+                self._repair("Z")
+                yield from self._accept(ttype, line, text, length)
+                return
+            yield self._stray(ttype, line, text, length, self._transmission("004", line, 1))
+            return
+        # inside a batch
+        if ttype.startswith("B_") or ttype == "Z":
+            self.batch.record_count -= 1  # the record belongs to what follows the open batch
+            yield from self._unterminated_batch()
+            self.records -= 1
+            yield from self._record(ttype, line, text, length)
+            return
+        if ttype == "Y":
+            code = "022" if self.batch.transaction_count == 0 else "004"
+            self._batch(code, self.batch.line if code == "022" else line, 1)
+            self._repair("Y")
+            yield from self._accept(ttype, line, text, length)
+            return
+        code = "003" if ttype == UNKNOWN else "004"
+        yield self._stray(ttype, line, text, length, self._batch(code, line, 1))
+
+    def _end(self) -> Iterator:
+        if self.phase == START:
+            self._transmission("023")
+            return
+        if self.phase == IN_BATCH:
+            yield from self._unterminated_batch()
+        if self.phase == OUTSIDE:
+            if self.envelope.batch_count == 0:
+                self._transmission("024")
+            self._transmission("011")
+
+    # -- envelope records -------------------------------------------------------------------
+    def _header(self, line: int, text: str, length: int) -> Record:
+        """The A record: any faulty field is 010 at its column (record faults stay 001/002)."""
+        record, conds = self.decoders["A"].decode(text, line, length)
+        for c in conds:
+            if c.code in ("001", "002"):
+                self.envelope.conditions.append(c)
+            else:
+                self._transmission("010", line, c.column)
+        sender_type, sender_id = record["sender_type"], record["sender_id"]
+        if self.direction == "inbound":
+            if sender_type == "CB":
+                self._transmission("010", line, 2)
+                sender_type = None
+            elif sender_type == "CG" and sender_id is not None and sender_id not in COUNTRIES:
+                self._transmission("010", line, 4)
+                sender_id = None
+            elif sender_type == "FL" and sender_id is not None and not valid_filer_code(sender_id):
+                self._transmission("010", line, 4)
+                sender_id = None
+        self.envelope.header = record
+        self.envelope.sender = Sender(sender_type, sender_id, record["control_number"],
+                                      record["environment"])
+        self.a_text = record.raw
+        return record
+
+    def _open_batch(self, ttype: str, line: int, text: str, length: int) -> Iterator:
+        self.envelope.batch_count += 1
+        ordinal = self.envelope.batch_count
+        record, _ = self.decoders["B"].decode(text, line, length)
+        application = text[1:3] if ttype != "B_XX" else None
+        number = record["batch_number"]
+        batch = self.batch = BatchInfo(ordinal, line, application, number)
+        batch.record_count = 1
+        self.phase = IN_BATCH
+        self.batch_b_text = record.raw
+        batch.conditions.extend(_record_faults(text, line, length))
+        if application is None:
+            self._batch("020", line, 2)
+        elif self.direction == "inbound":
+            sender_type = self.envelope.sender.sender_type
+            if sender_type is not None and sender_type not in ALLOWED_SENDERS[application]:
+                self._batch("019", line, 2)
+        if record.raw[3:10] != f"{ordinal:07d}":
+            self._batch("016", line, 4)
+        yield BatchStart(batch, record)
+
+    def _close_batch(self, line: int, text: str, length: int) -> Iterator:
+        batch = self.batch
+        if self.txn is not None:
+            yield self.txn
+            self.txn = None
+        record, _ = self.decoders["Y"].decode(text, line, length)
+        raw = record.raw
+        batch.conditions.extend(_record_faults(text, line, length))
+        if raw[1:10] != self.batch_b_text[1:10]:  # application and batch number as in B
+            self._batch("016", line, 4)
+        if raw[10:17] != f"{batch.transaction_count:07d}":
+            self._batch("017", line, 11)
+        if raw[17:24] != f"{batch.record_count:07d}":
+            self._batch("018", line, 18)
+        yield from self._batch_done(record)
+
+    def _unterminated_batch(self) -> Iterator:
+        """A batch that ends without its Y: 015 (and 022 when it holds no transaction)."""
+        batch = self.batch
+        if self.txn is not None:
+            yield self.txn
+            self.txn = None
+        if batch.transaction_count == 0:
+            self._batch("022", batch.line, 1)
+        self._batch("015", batch.line, 1)
+        self._repair("Y")
+        self._feed("Y")
+        yield from self._batch_done(None)
+
+    def _batch_done(self, record: Record | None) -> Iterator:
+        batch = self.batch
+        if batch.conditions:
+            self.envelope.batches[batch.ordinal] = batch
+        self.batch = None
+        self.phase = OUTSIDE
+        yield BatchEnd(batch, record)
+
+    def _trailer(self, line: int, text: str, length: int) -> Iterator:
+        record, _ = self.decoders["Z"].decode(text, line, length)
+        raw = record.raw
+        self.envelope.conditions.extend(_record_faults(text, line, length))
+        if raw[1:15] != self.a_text[27:41]:
+            self._transmission("012", line, 2)
+        if raw[15:22] != f"{self.envelope.batch_count:07d}":
+            self._transmission("013", line, 16)
+        if raw[22:31] != f"{self.records:09d}":
+            self._transmission("014", line, 23)
+        self.phase = AFTER_Z
+        yield Trailer(record)
+
+    # -- transactions -----------------------------------------------------------------------
+    def _transaction(self, ttype: str, line: int, text: str, length: int) -> Transaction | None:
+        self.seq += 1
+        if not self.decode_transactions:
+            return None
+        record, conds = self.decoders[ttype].decode(text, line, length)
+        return TRANSACTION_CLASSES[ttype](header=record, conditions=conds, seq=self.seq)
+
+    def _detail(self, ttype: str, line: int, text: str, length: int) -> None:
+        txn = self.txn
+        if txn is None:
+            return
+        if (txn.kind == "certificate" and txn.action == "D") or (
+            txn.kind == "entry" and txn.action == "C"
+        ):
+            # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2)
+            txn.details.append(self._plain(ttype, line, text))
+            return
+        record, conds = self.decoders[ttype].decode(text, line, length)
+        txn.details.append(record)
+        txn.conditions.extend(conds)
+
+    def _stray(self, ttype: str, line: int, text: str, length: int, placed: Condition) -> Stray:
+        """A record out of place; its own faults (001, 002) go to the unit that holds it."""
+        faults = _record_faults(text, line, length)
+        unit = self.batch.conditions if self.batch is not None else self.envelope.conditions
+        unit.extend(faults)
+        return Stray(self._plain(ttype, line, text), [placed, *faults])
+
+    def _plain(self, ttype: str, line: int, text: str) -> Record:
+        """A record kept as text only: its identifier and 80 columns, no decoded values."""
+        rid = ttype if ttype in LAYOUTS else (ttype[0] if ttype.startswith("B_") else text[:2])
+        return Record(rid, line, {}, text[:RECORD_LENGTH].ljust(RECORD_LENGTH))
+
+
+def _record_faults(text: str, line: int, length: int) -> list[Condition]:
+    out: list[Condition] = []
+    record_faults(text, line, length, out)
+    return out

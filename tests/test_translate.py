@@ -1,0 +1,241 @@
+"""`ecert translate`: ABI and JSON both ways, through the command line and standard input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ecert_edi import responses
+from ecert_edi.cli import main
+from ecert_edi.conditions import condition
+from ecert_edi.emitter import EnvelopeWriter
+from ecert_edi.jsonio import DocumentError, to_abi, to_json
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "spec"
+SPEC_FILES = ["certificate.txt", "entry.txt", "query.txt"]
+
+
+def run(*args: str, input: bytes | str | None = None):
+    return CliRunner().invoke(main, ["translate", *args], input=input)
+
+
+def no_traceback(result) -> None:
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("name", SPEC_FILES)
+def test_spec_file_abi_json_abi_is_byte_identical(name, tmp_path):
+    original = (FIXTURES / name).read_bytes()
+    as_json = run(str(FIXTURES / name), "--to", "json")
+    assert as_json.exit_code == 0, as_json.output
+    doc = json.loads(as_json.stdout)
+    assert doc["ecert"] == 1 and doc["direction"] == "inbound" and doc["conditions"] == []
+    assert not any("raw" in str(key) for key in _all_keys(doc))
+    # from a file
+    path = tmp_path / "doc.json"
+    path.write_text(as_json.stdout)
+    back = run(str(path), "--to", "abi")
+    assert back.exit_code == 0, back.output
+    assert back.stdout_bytes == original
+    # through standard input, both ways
+    from_stdin = run("-", "--to", "json", input=original)
+    assert from_stdin.exit_code == 0
+    assert json.loads(from_stdin.stdout) == doc
+    back = run("-", "--to", "abi", input=from_stdin.stdout)
+    assert back.exit_code == 0
+    assert back.stdout_bytes == original
+
+
+@pytest.mark.parametrize("name", SPEC_FILES)
+def test_spec_file_json_abi_json_is_identity(name):
+    doc = to_json(FIXTURES / name)
+    text = to_abi(doc)
+    assert to_json(text.encode("ascii")) == doc
+    # and the document survives being written as JSON text
+    assert json.loads(json.dumps(doc)) == doc
+
+
+def _all_keys(obj):
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield key
+            yield from _all_keys(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _all_keys(value)
+
+
+def test_values_are_typed_as_the_layouts_say():
+    doc = to_json(FIXTURES / "certificate.txt")
+    c0 = doc["batches"][0]["transactions"][0]["header"]
+    assert c0 == {
+        "record": "C0",
+        "line": 3,
+        "action": "A",
+        "certificate_number": "AU2026-000123",
+        "issuing_country": "AU",
+        "ior_number": "12-3456789AB",
+        "issue_date": "2026-01-02",
+        "expiry_date": "2026-12-31",
+        "quota_program": "TRQ",
+        "allowance_quantity": "25000.00",
+        "unit_of_measure": "KG",
+    }
+    assert doc["header"]["transmission_time"] == "09:30:00"
+    assert doc["header"]["recipient_type"] is None
+    assert doc["batches"][0]["trailer"]["record_count"] == 4
+    assert doc["trailer"]["record_count"] == 6
+
+
+def test_trailers_left_out_are_computed():
+    doc = to_json(FIXTURES / "entry.txt")
+    del doc["trailer"]
+    for batch in doc["batches"]:
+        del batch["trailer"]
+    assert to_abi(doc) == (FIXTURES / "entry.txt").read_text()
+
+
+def test_quantities_are_exact_decimal_strings():
+    doc = to_json(FIXTURES / "entry.txt")
+    line = doc["batches"][0]["transactions"][0]["details"][0]
+    line["quantity"] = "0.07"
+    assert "000000000007KG" in to_abi(doc)
+    line["quantity"] = "12345678.9"
+    assert "001234567890KG" in to_abi(doc)
+    for bad in (0.07, 7, "0.075", "-1.00", "1,000.00"):
+        line["quantity"] = bad
+        with pytest.raises(DocumentError, match=r"details\[0\]\.quantity"):
+            to_abi(doc)
+
+
+def test_invalid_file_still_translates_with_its_conditions():
+    lines = (FIXTURES / "entry.txt").read_text().splitlines()
+    lines[2] = lines[2].replace("011426", "133026")  # month 13
+    lines[3] = lines[3][:25] + "au" + lines[3][27:]  # lowercase country
+    del lines[4]  # no Y
+    text = "\r\n".join(lines)  # CR LF endings, no final ending
+    result = run("-", "--to", "json", input=text.encode())
+    assert result.exit_code == 0
+    no_traceback(result)
+    doc = json.loads(result.stdout)
+    found = {(c["code"], c["line"], c["column"]) for c in doc["conditions"]}
+    assert {("007", 3, 27), ("001", 4, 26), ("001", 4, 27), ("015", 2, 1)} <= found
+    batch = doc["batches"][0]
+    assert batch["trailer"] is None
+    e0 = batch["transactions"][0]["header"]
+    assert e0["entry_date"] is None and e0["raw"] == lines[2]
+    e1 = batch["transactions"][0]["details"][0]
+    assert e1["issuing_country"] is None and e1["raw"] == lines[3]
+    assert e1["quantity"] == "10000.00"  # the readable fields are still there
+    # back to ABI: the same records, normalised to LF, no Y invented
+    back = run("-", "--to", "abi", input=result.stdout)
+    assert back.exit_code == 0
+    assert back.stdout_bytes.decode() == "".join(line + "\n" for line in lines)
+
+
+def test_stray_and_binary_records_go_back_where_they_stood():
+    lines = (FIXTURES / "query.txt").read_text().splitlines()
+    records = [lines[2], *lines, "XX\x00\xff" + " " * 76, lines[1]]
+    data = "\n".join(records).encode("latin-1") + b"\n"
+    doc = to_json(data)
+    # without a leading A, the first line stands in for the header and the A itself is out of place
+    assert [s["line"] for s in doc["stray"]] == [1, 2, 7, 8]
+    assert doc["header"] is None and doc["stray"][2]["raw"] == records[6]
+    assert to_abi(doc).encode("latin-1") == data
+    result = run("-", "--to", "abi", input=json.dumps(doc))
+    assert result.stdout_bytes == data
+
+
+def test_response_files_translate_both_ways():
+    clock = dt.datetime(2026, 1, 15, 11, 0, 0)
+    out = io.StringIO()
+    w = EnvelopeWriter(out)
+    w.begin(responses.header_values("B2X00000000002", "T", "FL", "B2X", clock))
+    w.begin_batch("EZ")
+    for line in responses.rejection("Q0", "C", "REF0000001", None, [condition("300", 3, 0)], clock):
+        w.write_line(line)
+    w.write_line(responses.r0("A", "Q0", "C", "REF0000002", None, clock, 0))
+    w.write_line(
+        responses.s0(
+            certificate_number="AU2026-000123",
+            issuing_country="AU",
+            status="A",
+            allowance_quantity=2_500_000,
+            quantity_used=1_000_000,
+            quantity_remaining=1_500_000,
+            unit_of_measure="KG",
+            issue_date=dt.date(2026, 1, 2),
+            expiry_date=dt.date(2026, 12, 31),
+        )
+    )
+    w.end_batch()
+    w.end()
+    text = out.getvalue()
+    doc = to_json(text.encode())
+    assert doc["direction"] == "response" and doc["conditions"] == []
+    transactions = doc["batches"][0]["transactions"]
+    assert [t["header"]["disposition"] for t in transactions] == ["R", "A"]
+    assert transactions[0]["details"][0]["condition_code"] == 300
+    assert transactions[1]["details"][0]["quantity_remaining"] == "15000.00"
+    assert to_abi(doc) == text
+    assert to_json(to_abi(doc).encode()) == doc
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'{"ecert": 2, "batches": []}', '"ecert": 1'),
+        (b'{"ecert": 1}', '"batches" must be a list'),
+        (b'{"ecert": 1, "batches": [{"transactions": []}]}', "batches[0].header"),
+        (
+            (
+                b'{"ecert": 1, "batches": [{"header": {"record": "B", "application": "CR", '
+                b'"batch_number": "one"}, "transactions": []}]}'
+            ),
+            "batches[0].header.batch_number",
+        ),
+        (
+            (
+                b'{"ecert": 1, "batches": [{"header": {"record": "B", "application": "XX"}, '
+                b'"transactions": []}]}'
+            ),
+            "B.application",
+        ),
+        (b'{"ecert": 1, "header": {"record": "A", "colour": "red"}, "batches": []}', "colour"),
+        (b'{"ecert": 1, "header": {"record": "C0"}, "batches": []}', "expected a A record"),
+        (b'{"ecert": 1, "header": {"record": "A", "raw": "short"}, "batches": []}', "raw"),
+    ],
+)
+def test_a_document_not_of_the_shape_is_refused_cleanly(payload, message):
+    result = run("-", "--to", "abi", input=payload)
+    assert result.exit_code == 1
+    no_traceback(result)
+    assert message in result.stderr
+    assert result.stdout_bytes == b""
+
+
+def test_unreadable_file_and_usage_errors():
+    result = run("/nonexistent/file.txt", "--to", "json")
+    assert result.exit_code == 1
+    assert "/nonexistent/file.txt" in result.stderr
+    no_traceback(result)
+    result = run("/nonexistent/file.json", "--to", "abi")
+    assert result.exit_code == 1
+    no_traceback(result)
+    assert run(str(FIXTURES / "query.txt")).exit_code == 2  # --to is required
+    assert run(str(FIXTURES / "query.txt"), "--to", "xml").exit_code == 2
+
+
+def test_help_shows_an_example():
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "ecert translate" in result.stdout and "--to json" in result.stdout
