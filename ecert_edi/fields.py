@@ -57,7 +57,8 @@ def decode(field: Field, text: str, line: int, out: list[Condition], codes=None)
     if fmt == "AN" or fmt == "C":
         bad = [i for i, ch in enumerate(text) if ch not in AN_CHARS]
         for i in bad:
-            out.append(condition("001", line, field.pos + i))
+            if " " <= text[i] <= "~":  # a non-printable byte is the record's fault (001) already
+                out.append(condition("001", line, field.pos + i))
         value = text.rstrip(" ")
         if bad or not value:
             return None

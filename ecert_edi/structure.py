@@ -161,7 +161,7 @@ class Walker:
                 return
             self._feed("A")  # stands in for the missing header, so the rest can still be checked
             c = self._transmission("010", line, 1)
-            if not ttype.startswith("B_"):
+            if not ttype.startswith("B_") and ttype != "Z":
                 faults = _record_faults(text, line, length)  # the record stands as the header
                 self.envelope.conditions.extend(faults)
                 yield Stray(self._plain(ttype, line, text), [c, *faults])
@@ -235,11 +235,10 @@ class Walker:
     def _header(self, line: int, text: str, length: int) -> Record:
         """The A record: any faulty field is 010 at its column (record faults stay 001/002)."""
         record, conds = self.decoders["A"].decode(text, line, length)
-        for c in conds:
-            if c.code in ("001", "002"):
-                self.envelope.conditions.append(c)
-            else:
-                self._transmission("010", line, c.column)
+        self.envelope.conditions.extend(c for c in conds if c.code != "010")
+        for f in LAYOUTS["A"].data_fields:  # 010 once per faulty field, at the field's column
+            if any(f.pos <= c.column <= f.last for c in conds):
+                self._transmission("010", line, f.pos)
         sender_type, sender_id = record["sender_type"], record["sender_id"]
         if self.direction == "inbound":
             if sender_type == "CB":
@@ -319,7 +318,7 @@ class Walker:
         record, _ = self.decoders["Z"].decode(text, line, length)
         raw = record.raw
         self.envelope.conditions.extend(_record_faults(text, line, length))
-        if raw[1:15] != self.a_text[27:41]:
+        if self.envelope.header is not None and raw[1:15] != self.a_text[27:41]:
             self._transmission("012", line, 2)
         if raw[15:22] != f"{self.envelope.batch_count:07d}":
             self._transmission("013", line, 16)
@@ -343,8 +342,10 @@ class Walker:
         if (txn.kind == "certificate" and txn.action == "D") or (
             txn.kind == "entry" and txn.action == "C"
         ):
-            # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2)
+            # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2);
+            # the record-level checks still apply to every line of the file
             txn.details.append(self._plain(ttype, line, text))
+            txn.conditions.extend(_record_faults(text, line, length))
             return
         record, conds = self.decoders[ttype].decode(text, line, length)
         txn.details.append(record)
