@@ -62,10 +62,9 @@ def decode(field: Field, text: str, line: int, out: list[Condition], codes=None)
         value = text.rstrip(" ")
         if bad or not value:
             return None
-        if fmt == "C":
-            if value not in (codes if codes is not None else codes_of(field)):
-                out.append(condition("008", line, field.pos))
-                return None
+        if fmt == "C" and value not in (codes if codes is not None else codes_of(field)):
+            out.append(condition("008", line, field.pos))
+            return None
         return value
     if fmt == "N" or fmt == "Q":
         if text.isdigit() and text.isascii():

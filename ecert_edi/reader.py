@@ -83,7 +83,8 @@ class _Unclosable:
 
 
 def _spool(stream: BinaryIO) -> tempfile.SpooledTemporaryFile:
-    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    # kept open for the second pass; Source owns it for the life of the run
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
     shutil.copyfileobj(stream, spool)
     spool.seek(0)
     return spool

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..parser import iter_conditions
-from ..reader import SourceError, Source
+from ..reader import Source, SourceError
 from ..rules.static import static_conditions
 
 

@@ -1,0 +1,104 @@
+"""The ledger invariant (spec 6.4): allowance − deductions + restorations = balance ≥ 0."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..fields import quantity_text
+from .views import Discrepancy
+
+_TOTALS = """
+SELECT c.country, c.number, c.allowance, c.balance,
+       COALESCE((SELECT SUM(a.quantity) FROM activities a
+                 WHERE a.country = c.country AND a.certificate = c.number
+                   AND a.activity = 'D'), 0),
+       COALESCE((SELECT SUM(a.quantity) FROM activities a
+                 WHERE a.country = c.country AND a.certificate = c.number
+                   AND a.activity = 'I'), 0),
+       COALESCE((SELECT SUM(l.quantity) FROM entry_lines l
+                 JOIN entries e ON e.entry_number = l.entry_number
+                 WHERE e.status = 'active' AND l.country = c.country
+                   AND l.certificate = c.number), 0)
+FROM certificates c
+ORDER BY c.country, c.number
+"""
+
+
+def check_ledger(conn: sqlite3.Connection) -> list[Discrepancy]:
+    """Every disagreement between a certificate's balance, its ledger and its active entry lines.
+
+    For each certificate: allowance − Σ D + Σ I = balance ≥ 0; allowance − Σ active lines =
+    balance; and every ledger row's balance_after is the balance its history gives at that row
+    (the allowance then in force − Σ D + Σ I so far), so the last row agrees with the balance
+    once a later change of allowance is counted.
+    """
+    out: list[Discrepancy] = []
+    q = quantity_text
+    for country, number, allowance, balance, deducted, restored, in_use in conn.execute(_TOTALS):
+        problems = []
+        if balance < 0:
+            problems.append(f"balance {q(balance)} is below zero")
+        history = allowance - deducted + restored
+        if history != balance:
+            problems.append(
+                f"balance {q(balance)} but allowance {q(allowance)} - deductions {q(deducted)}"
+                f" + restorations {q(restored)} = {q(history)}"
+            )
+        if allowance - in_use != balance:
+            problems.append(
+                f"balance {q(balance)} but allowance {q(allowance)} - active entry lines"
+                f" {q(in_use)} = {q(allowance - in_use)}"
+            )
+        last = conn.execute(
+            "SELECT balance_after, allowance FROM activities WHERE country = ? AND certificate = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (country, number),
+        ).fetchone()
+        if last is not None and last[0] + (allowance - last[1]) != balance:
+            problems.append(f"balance {q(balance)} but the last ledger row leaves {q(last[0])}")
+        out.extend(Discrepancy(country, number, p) for p in problems)
+    out.extend(_running(conn))
+    out.extend(_orphans(conn))
+    return out
+
+
+def _running(conn: sqlite3.Connection) -> list[Discrepancy]:
+    """Ledger rows whose balance_after disagrees with the rows before them."""
+    out = []
+    key = None
+    net = 0
+    for rid, country, number, activity, quantity, balance_after, allowance in conn.execute(
+        "SELECT id, country, certificate, activity, quantity, balance_after, allowance"
+        " FROM activities ORDER BY country, certificate, id"
+    ):
+        if (country, number) != key:
+            key, net = (country, number), 0
+        net += quantity if activity == "D" else -quantity
+        if balance_after != allowance - net or balance_after < 0:
+            out.append(
+                Discrepancy(
+                    country,
+                    number,
+                    f"ledger row {rid} says balance {quantity_text(balance_after)}"
+                    f" where its history gives {quantity_text(allowance - net)}",
+                )
+            )
+    return out
+
+
+def _orphans(conn: sqlite3.Connection) -> list[Discrepancy]:
+    """Ledger rows or entry lines naming a certificate not on file."""
+    rows = conn.execute(
+        """
+        SELECT u.country, u.certificate FROM (
+            SELECT country, certificate FROM activities
+            UNION SELECT country, certificate FROM entry_lines) AS u
+        WHERE NOT EXISTS (SELECT 1 FROM certificates c
+                          WHERE c.country = u.country AND c.number = u.certificate)
+        ORDER BY u.country, u.certificate
+        """
+    )
+    return [
+        Discrepancy(c, n, "ledger rows or entry lines name it, but it is not on file")
+        for c, n in rows
+    ]

@@ -1,0 +1,154 @@
+"""Reading stored state: rows of the certificate, entry and ledger tables as rule values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from ..rules import CertificateState, EntryLine, EntryState, Key
+from .views import LedgerRow
+
+CERTIFICATE_COLUMNS = (
+    "country, number, ior, issue_date, expiry_date, program, allowance, unit, balance, status"
+)
+LEDGER_COLUMNS = (
+    "id, country, certificate, entry_number, line_number, activity, quantity, balance_after,"
+    " allowance, unit, activity_date, entry_date, ior, transmission_id"
+)
+
+
+def iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def stamp(clock: dt.datetime | dt.date) -> str:
+    """The processing clock as written in created/updated columns (so a rerun writes the same)."""
+    if isinstance(clock, dt.datetime):
+        return clock.isoformat(timespec="seconds")
+    return clock.isoformat()
+
+
+def _certificate(row: tuple, tariffs: Iterable[int] = ()) -> CertificateState:
+    country, number, ior, issue, expiry, program, allowance, unit, balance, status = row
+    return CertificateState(
+        country=country,
+        number=number,
+        ior=ior,
+        issue_date=day(issue),
+        expiry_date=day(expiry),
+        program=program,
+        allowance=allowance,
+        unit=unit,
+        balance=balance,
+        voided=status == "voided",
+        tariffs=frozenset(tariffs),
+    )
+
+
+def tariffs(conn: sqlite3.Connection, key: Key) -> list[int]:
+    return [
+        hts
+        for (hts,) in conn.execute(
+            "SELECT hts FROM certificate_tariffs WHERE country = ? AND number = ? ORDER BY hts", key
+        )
+    ]
+
+
+def certificate(
+    conn: sqlite3.Connection, key: Key, with_tariffs: bool = True
+) -> CertificateState | None:
+    row = conn.execute(
+        f"SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE country = ? AND number = ?", key
+    ).fetchone()
+    if row is None:
+        return None
+    return _certificate(row, tariffs(conn, key) if with_tariffs else ())
+
+
+def certificates_where(
+    conn: sqlite3.Connection, where: str = "", params: tuple = ()
+) -> Iterator[CertificateState]:
+    """Certificates (without their tariff lists) by issuing country, then number."""
+    sql = f"SELECT {CERTIFICATE_COLUMNS} FROM certificates"
+    if where:
+        sql += f" WHERE {where}"
+    for row in conn.execute(sql + " ORDER BY country, number", params):
+        yield _certificate(row)
+
+
+def entry(conn: sqlite3.Connection, entry_number: str) -> EntryState | None:
+    row = conn.execute(
+        "SELECT entry_number, ior, entry_date, port, entry_type, status FROM entries"
+        " WHERE entry_number = ?",
+        (entry_number,),
+    ).fetchone()
+    if row is None:
+        return None
+    number, ior, entry_date, port, entry_type, status = row
+    lines = tuple(
+        EntryLine(*line)
+        for line in conn.execute(
+            "SELECT line_number, country, certificate, hts, quantity, unit FROM entry_lines"
+            " WHERE entry_number = ? ORDER BY line_number",
+            (entry_number,),
+        )
+    )
+    return EntryState(
+        entry_number=number,
+        ior=ior,
+        entry_date=day(entry_date),
+        port=port,
+        entry_type=entry_type,
+        lines=lines,
+        cancelled=status == "cancelled",
+    )
+
+
+def ledger_row(row: tuple) -> LedgerRow:
+    (
+        rid,
+        country,
+        cert,
+        entry_number,
+        line_number,
+        activity,
+        quantity,
+        balance_after,
+        allowance,
+        unit,
+        activity_date,
+        entry_date,
+        ior,
+        transmission_id,
+    ) = row
+    return LedgerRow(
+        id=rid,
+        country=country,
+        certificate_number=cert,
+        entry_number=entry_number,
+        line_number=line_number,
+        activity=activity,
+        quantity=quantity,
+        balance_after=balance_after,
+        allowance=allowance,
+        unit=unit,
+        activity_date=day(activity_date),
+        entry_date=day(entry_date),
+        ior=ior,
+        transmission_id=transmission_id,
+    )
+
+
+def ledger(conn: sqlite3.Connection, key: Key) -> Iterator[LedgerRow]:
+    """A certificate's ledger rows, oldest first."""
+    for row in conn.execute(
+        f"SELECT {LEDGER_COLUMNS} FROM activities WHERE country = ? AND certificate = ?"
+        " ORDER BY id",
+        key,
+    ):
+        yield ledger_row(row)

@@ -1,0 +1,146 @@
+"""`ecert query` and `ecert check`: operator views of the database, and their failures."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from txn_builders import CERT, CLOCK, FILER, GOV_AU, IOR, OTHER_IOR, certificate, e1, entry
+
+from ecert_edi.cli import main
+from ecert_edi.store import Store
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "ecert.db"
+    with Store(path) as store:
+        store.apply_certificate(certificate("A"), GOV_AU, CLOCK)
+        store.apply_certificate(certificate("A", number="AU-0001", ior=OTHER_IOR), GOV_AU, CLOCK)
+        store.apply_entry(entry("A", [e1(1, 1_000_000), e1(2, 25)]), FILER, CLOCK)
+    return str(path)
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_query_one_certificate_as_a_table(db):
+    result = run(
+        "query",
+        "--db",
+        db,
+        "--certificate",
+        CERT,
+        "--country",
+        "AU",
+        "--clock",
+        "2026-01-15T10:00:00",
+    )
+    assert result.exit_code == 0, result.output
+    header, row = result.stdout.splitlines()
+    assert header.split()[:6] == [
+        "COUNTRY",
+        "CERTIFICATE",
+        "STATUS",
+        "ALLOWANCE",
+        "USED",
+        "BALANCE",
+    ]
+    assert row.split() == [
+        "AU",
+        CERT,
+        "A",
+        "25,000.00",
+        "10,000.25",
+        "14,999.75",
+        "KG",
+        IOR,
+        "2026-01-02",
+        "2026-12-31",
+    ]
+
+
+def test_query_usage_lists_the_activity_history_oldest_first(db):
+    result = run("query", "--db", db, "--certificate", CERT, "--country", "AU", "--usage")
+    assert result.exit_code == 0, result.output
+    history = [line.split() for line in result.stdout.splitlines() if "B2X" in line]
+    assert [(h[2], h[3], h[4], h[5]) for h in history] == [
+        ("001", "deducted", "10,000.00", "15,000.00"),
+        ("002", "deducted", "0.25", "14,999.75"),
+    ]
+
+
+def test_query_json_has_exact_decimal_quantities(db):
+    result = run(
+        "query", "--db", db, "--all", "--json", "--usage", "--clock", "2027-01-01T00:00:00"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [(c["country"], c["certificate_number"]) for c in data] == [
+        ("AU", "AU-0001"),
+        ("AU", CERT),
+    ]
+    cert = data[1]
+    assert (cert["allowance"], cert["used"], cert["balance"], cert["status"]) == (
+        "25000.00",
+        "10000.25",
+        "14999.75",
+        "X",
+    )
+    assert [
+        (u["line_number"], u["activity"], u["quantity"], u["balance_after"]) for u in cert["usage"]
+    ] == [(1, "D", "10000.00", "15000.00"), (2, "D", "0.25", "14999.75")]
+    assert data[0]["usage"] == []
+
+
+def test_query_by_ior_and_by_country(db):
+    by_ior = json.loads(run("query", "--db", db, "--ior", OTHER_IOR, "--json").stdout)
+    assert [c["certificate_number"] for c in by_ior] == ["AU-0001"]
+    by_country = json.loads(run("query", "--db", db, "--country", "au", "--json").stdout)
+    assert len(by_country) == 2
+    nothing = run("query", "--db", db, "--country", "NZ")
+    assert nothing.exit_code == 0 and "No certificate found" in nothing.stdout
+
+
+def test_query_uses_ecert_db_when_no_db_is_given(db):
+    result = run("query", "--all", "--json", env={"ECERT_DB": db})
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)) == 2
+
+
+def test_query_needs_exactly_one_selection(db):
+    assert run("query", "--db", db).exit_code == 2
+    assert run("query", "--db", db, "--all", "--ior", IOR).exit_code == 2
+    assert run("query", "--db", db, "--certificate", CERT).exit_code == 2
+
+
+def test_unusable_database_is_a_message_and_exit_1(tmp_path):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is no sqlite file" * 50)
+    for command in (["query", "--all"], ["check"]):
+        result = run(*command, "--db", str(garbage))
+        assert result.exit_code == 1
+        assert "garbage.db" in result.stderr
+        assert "Traceback" not in result.output
+        assert isinstance(result.exception, SystemExit)  # no other exception escaped
+
+
+def test_check_ok_summary(db):
+    result = run("check", "--db", db)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("OK: 2 certificates, 1 entry, 2 ledger rows")
+
+
+def test_check_lists_each_discrepancy_and_exits_1(db):
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE certificates SET balance = balance + 100 WHERE number = ?", (CERT,))
+    conn.commit()
+    conn.close()
+    result = run("check", "--db", db)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines and all(line.startswith(f"AU {CERT}: ") for line in lines)
+    assert "14,999.75" in result.stdout  # what the history says the balance should be
