@@ -19,9 +19,9 @@ __all__ = [
     "Stray",
     "Trailer",
     "check_envelope",
+    "iter_conditions",
     "parse_events",
     "parse_file",
-    "iter_conditions",
 ]
 
 

@@ -244,10 +244,7 @@ class Walker:
             if sender_type == "CB":
                 self._transmission("010", line, 2)
                 sender_type = None
-            elif sender_type == "CG" and sender_id is not None and sender_id not in COUNTRIES:
-                self._transmission("010", line, 4)
-                sender_id = None
-            elif sender_type == "FL" and sender_id is not None and not valid_filer_code(sender_id):
+            elif sender_type == "CG" and sender_id is not None and sender_id not in COUNTRIES or sender_type == "FL" and sender_id is not None and not valid_filer_code(sender_id):
                 self._transmission("010", line, 4)
                 sender_id = None
         self.envelope.header = record
