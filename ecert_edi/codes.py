@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
 import pycountry
 
 # ISO 3166-1 alpha-2, officially assigned codes, from the maintained iso-codes data pycountry ships.
@@ -46,20 +44,19 @@ def _letter_value(ch: str) -> int:
     return index - 16
 
 
+_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_PLAIN = {ch: _letter_value(ch) for ch in _CHARS}
+# doubled, with 9 subtracted from a result above 9
+_DOUBLED = {ch: v * 2 - 9 if v * 2 > 9 else v * 2 for ch, v in _PLAIN.items()}
+
+
 def check_digit(first10: str) -> int:
     """The entry-number check digit of spec 3.5 for the first 10 characters."""
-    total = 0
-    for i, ch in enumerate(reversed(first10)):
-        d = _letter_value(ch)
-        if i % 2 == 0:  # double every other digit, starting with the rightmost
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    # from the rightmost going left, every other digit is doubled, starting with the rightmost
+    total = sum(_DOUBLED[ch] for ch in first10[::-2]) + sum(_PLAIN[ch] for ch in first10[-2::-2])
     return (10 - total % 10) % 10
 
 
-@lru_cache(maxsize=65536)
 def valid_entry_number(value: str) -> bool:
     """Filer code, 7-digit serial and a correct check digit (condition 211 otherwise)."""
     if ENTRY_NUMBER_PATTERN.fullmatch(value) is None:

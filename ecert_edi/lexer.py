@@ -73,6 +73,7 @@ class Decoder:
             (f, f.name, f.slice, f.fmt, codes_of(f) if f.fmt == "C" else None)
             for f in layout.data_fields
         ]
+        self.fast = compile_fast(layout, direction)
 
     def action_of(self, text: str) -> str | None:
         """The record's own action code when it is one of the field's codes, else None."""
@@ -84,10 +85,18 @@ class Decoder:
     def decode(self, text: str, line: int, length: int, action: Any = ...) -> tuple[Record, list]:
         """Decode one record; `action` defaults to the record's own action field."""
         conds: list[Condition] = []
-        text = record_faults(text, line, length, conds)
+        if length != RECORD_LENGTH or self.well_formed.fullmatch(text) is None:
+            text = record_faults(text, line, length, conds)
+            if self.well_formed.fullmatch(text) is None:
+                return self._decode_faulty(text, line, action, conds)
         if action is ...:
             action = self.action_of(text)
-        fast = self.well_formed.fullmatch(text) is not None
+        return Record(self.rid, line, self.fast(text, line, conds, action), text), conds
+
+    def _decode_faulty(self, text: str, line: int, action: Any, conds: list) -> tuple[Record, list]:
+        """Field by field, for a record with a character its layout does not admit somewhere."""
+        if action is ...:
+            action = self.action_of(text)
         values: dict[str, Any] = {}
         inbound = self.direction == "inbound"
         for f, name, sl, fmt, codes in self.plan:
@@ -100,10 +109,7 @@ class Decoder:
                 if s.strip(" "):
                     conds.append(condition("010", line, f.pos))
                 continue
-            if fast:
-                value = _typed(f, s, fmt, codes, line, conds)
-            else:
-                value = decode(f, s, line, conds, codes)
+            value = decode(f, s, line, conds, codes)
             if value is not None and f.min is not None and value < f.min:
                 conds.append(condition("006", line, f.pos))
                 value = None
@@ -119,31 +125,57 @@ def _has(layout: Layout, name: str) -> bool:
     return any(f.name == name for f in layout.fields)
 
 
-def _typed(f, s: str, fmt: str, codes, line: int, conds: list) -> Any:
-    """A well-formed field's value (the record matched its layout's pattern)."""
-    if fmt == "AN":
-        return s.rstrip() or None
-    if fmt == "C":
-        value = s.rstrip()
-        if not value:
-            return None
-        if value not in codes:
-            conds.append(condition("008", line, f.pos))
-            return None
-        return value
-    if s[0] == " ":
-        return None  # N, Q, D and T are all digits or all blank here
-    if fmt == "N" or fmt == "Q":
-        return int(s)
-    if fmt == "D":
-        value = DATES.get(s)
-        if value is None:
-            conds.append(condition("007", line, f.pos))
-        return value
-    value = decode_time(s)
-    if value is None:
-        conds.append(condition("009", line, f.pos))
-    return value
+def compile_fast(layout: Layout, direction: str):
+    """A decoder of well-formed records of one layout, generated from the layout once.
+
+    A record that matches its layout's pattern holds only admitted characters, so each field is
+    either blank or of its format: what is left to check is codes, dates, times, minimums and
+    absence.  Writing that out per field, as straight-line code, is what makes decoding fast; the
+    layout stays the one definition it comes from.
+    """
+    env: dict[str, Any] = {"condition": condition, "DATES": DATES, "decode_time": decode_time}
+    body = ["def fast(text, line, conds, action):", "    v = {}"]
+    for i, f in enumerate(layout.data_fields):
+        env[f"codes{i}"] = codes_of(f) if f.fmt == "C" else None
+        pad = "    "
+        if f.actions is not None:
+            body.append(f"    if action is not None and action not in {f.actions!r}:")
+            body.append(f"        v[{f.name!r}] = None")
+            body.append("    else:")
+            pad = "        "
+        blank = " " * f.length
+        body.append(f"{pad}s = text[{f.start}:{f.end}]")
+        if f.use == "R" and direction == "inbound":
+            body.append(f"{pad}v[{f.name!r}] = None")
+            body.append(f"{pad}if s != {blank!r}: conds.append(condition('010', line, {f.pos}))")
+            continue
+        if f.fmt == "AN":
+            body.append(f"{pad}x = s.rstrip() or None")
+        elif f.fmt == "C":
+            body.append(f"{pad}x = s.rstrip() or None")
+            body.append(f"{pad}if x is not None and x not in codes{i}:")
+            body.append(f"{pad}    conds.append(condition('008', line, {f.pos})); x = None")
+        elif f.fmt in ("N", "Q"):
+            body.append(f"{pad}x = int(s) if s[0] != ' ' else None")
+            if f.min is not None:
+                body.append(f"{pad}if x is not None and x < {f.min}:")
+                body.append(f"{pad}    conds.append(condition('006', line, {f.pos})); x = None")
+        elif f.fmt == "D":
+            body.append(f"{pad}x = DATES.get(s)")
+            body.append(f"{pad}if x is None and s[0] != ' ':")
+            body.append(f"{pad}    conds.append(condition('007', line, {f.pos}))")
+        elif f.fmt == "T":
+            body.append(f"{pad}x = decode_time(s)")
+            body.append(f"{pad}if x is None and s[0] != ' ':")
+            body.append(f"{pad}    conds.append(condition('009', line, {f.pos}))")
+        mandatory = {"M": "True", "R": "True", "M*": "action is not None"}.get(f.use)
+        if mandatory is not None:
+            body.append(f"{pad}if x is None and s == {blank!r} and {mandatory}:")
+            body.append(f"{pad}    conds.append(condition({f.missing!r}, line, {f.pos}))")
+        body.append(f"{pad}v[{f.name!r}] = x")
+    body.append("    return v")
+    exec(compile("\n".join(body), f"<decoder {layout.rid} {direction}>", "exec"), env)  # noqa: S102
+    return env["fast"]
 
 
 DECODERS = {

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .conditions import Condition
 from .model import Envelope, Transaction
-from .reader import as_source
 from .structure import BatchEnd, BatchStart, Header, Stray, Trailer, Walker
 
 __all__ = [
@@ -25,10 +23,10 @@ __all__ = [
 ]
 
 
-def check_envelope(source, direction: str = "inbound") -> Envelope:
+def check_envelope(source, direction: str = "inbound", content_hash: bool = True) -> Envelope:
     """The first pass: envelope and batch structure, counts and the content hash; no transaction
     is decoded.  Its result says which batches (and whether the transmission) are rejected."""
-    walker = Walker(source, direction, transactions=False, content_hash=True)
+    walker = Walker(source, direction, transactions=False, content_hash=content_hash)
     for _ in walker.events():
         pass
     return walker.envelope
@@ -70,42 +68,32 @@ def _conditions_of(ev) -> list[Condition]:
 
 
 def iter_conditions(source, direction: str = "inbound", extra=None) -> Iterator[Condition]:
-    """Every condition of a file in line, column, code order, in bounded memory.
+    """Every condition of a file in line, column, code order, those of no place (0/0) last.
 
-    The envelope pass gives the transmission- and batch-level conditions; the second pass streams
-    each transaction's, and the two are merged (units never overlap in lines, so each stream is
-    already ordered).  `extra(transaction, sender)` adds conditions of its own to each transaction
-    (the static rules).
+    One pass, in bounded memory: a batch's conditions wait for its end (its missing Y or emptiness
+    is found there but placed at its B line); the transmission's are found in line order, except
+    those of no place, which are known only at the end of the file.  `extra(transaction, sender)`
+    adds conditions of its own to each transaction (the static rules).
     """
-    source = as_source(source)
-    envelope = check_envelope(source, direction)
-    yield from heapq.merge(sorted(set(envelope.conditions)),
-                           _unit_conditions(source, direction, envelope, extra))
-
-
-def _unit_conditions(source, direction, envelope: Envelope, extra) -> Iterator[Condition]:
+    walker = Walker(source, direction)
+    envelope = walker.envelope
+    told = 0  # transmission conditions already merged into the output
     batch: list[Condition] = []
-    for ev in Walker(source, direction).events():
-        if isinstance(ev, BatchStart):
-            info = envelope.batches.get(ev.info.ordinal)
-            batch = sorted(set(info.conditions)) if info else []
-        elif isinstance(ev, Transaction):
-            conds = list(ev.conditions)
+    for ev in walker.events():
+        if isinstance(ev, Transaction):
+            batch.extend(ev.conditions)
             if extra is not None:
-                conds.extend(extra(ev, envelope.sender))
-            units = sorted(set(conds))
-            yield from heapq.merge(*_split(batch, units))
+                batch.extend(extra(ev, envelope.sender))
         elif isinstance(ev, BatchEnd):
-            yield from batch
+            batch.extend(ev.info.conditions)
+            placed, told = _placed_since(envelope.conditions, told)
+            yield from sorted(set(batch + placed))
             batch = []
+    placed, told = _placed_since(envelope.conditions, told)
+    yield from sorted(set(placed))
+    yield from sorted({c for c in envelope.conditions if c.line == 0})
 
 
-def _split(batch: list[Condition], units: list[Condition]):
-    """The batch conditions up to the unit's last line, merged with the unit's; the rest stays."""
-    last = units[-1].line if units else 0
-    cut = 0
-    while cut < len(batch) and batch[cut].line <= last:
-        cut += 1
-    head = batch[:cut]
-    del batch[:cut]
-    return head, units
+def _placed_since(conditions: list[Condition], told: int) -> tuple[list[Condition], int]:
+    """The transmission conditions with a place found since the last call, and the new count."""
+    return [c for c in conditions[told:] if c.line], len(conditions)

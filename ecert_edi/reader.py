@@ -15,6 +15,7 @@ from typing import BinaryIO
 # Longer lines are only ever reported (002), so a line is read at most this far; the rest of it is
 # skipped in chunks and a binary file without line endings never fills memory.
 LINE_LIMIT = 4096
+BLOCK = 1 << 20
 
 
 class SourceError(OSError):
@@ -99,35 +100,50 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, str, int]]:
 
     Text is decoded byte for byte (latin-1), so a column is a byte position; the line ending (LF or
     CR LF) is removed; text holds at most LINE_LIMIT characters and true length tells the rest.
+    The file is read in large blocks split in C; a line without an end is kept only up to
+    LINE_LIMIT, so a binary file without line endings never fills memory.
     """
     number = 0
-    readline = stream.readline
+    kept, total, last = b"", 0, b""  # a line not yet ended: its start, true length, last byte
     while True:
-        raw = readline(LINE_LIMIT)
-        if not raw:
-            return
-        number += 1
-        length = len(raw)
-        if raw[-1:] != b"\n":
-            if length == LINE_LIMIT:  # a longer line: skip to its end, counting
-                while True:
-                    more = readline(LINE_LIMIT)
-                    if not more:
-                        break
-                    if more[-1:] == b"\n":
-                        length += len(more) - 1
-                        break
-                    length += len(more)
-                raw = raw[:LINE_LIMIT]
-        else:
-            raw = raw[:-1]
-            length -= 1
-            if raw[-1:] == b"\r":
-                raw = raw[:-1]
+        block = stream.read(BLOCK)
+        if not block:
+            break
+        pieces = block.split(b"\n")
+        tail = pieces.pop()
+        for piece in pieces:
+            number += 1
+            length = len(piece)
+            end = piece[-1:]
+            if total:  # the end of a line begun in an earlier block
+                length += total
+                end = end or last
+                piece = (kept + piece)[:LINE_LIMIT]
+                kept, total = b"", 0
+            if end == b"\r":  # CR LF: the CR is the line ending, not the record
                 length -= 1
-        if not length:
-            continue  # zero-length lines are ignored, but counted
-        yield number, raw.decode("latin-1"), length
+                if len(piece) > length:
+                    piece = piece[:length]
+            if len(piece) > LINE_LIMIT:
+                piece = piece[:LINE_LIMIT]
+            if length:  # zero-length lines are ignored, but counted
+                yield number, piece.decode("latin-1"), length
+        if tail:
+            if len(kept) < LINE_LIMIT:
+                kept = (kept + tail)[:LINE_LIMIT]
+            total += len(tail)
+            last = tail[-1:]
+    if total:  # the last line may lack an ending
+        number += 1
+        yield from _last_line(number, kept, total, last)
+
+
+def _last_line(number: int, kept: bytes, total: int, last: bytes):
+    if last == b"\r":
+        total -= 1
+        kept = kept[:total]
+    if total:
+        yield number, kept.decode("latin-1"), total
 
 
 class ContentHash:

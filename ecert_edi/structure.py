@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedInput
 from .codes import COUNTRIES, valid_filer_code
 from .conditions import Condition, condition
 from .layouts import GRAMMARS_DIR, LAYOUTS, RECORD_LENGTH
-from .lexer import DECODERS, UNKNOWN, RecordLexer, record_faults, token_type
+from .lexer import DECODERS, TRANSACTION_IDS, UNKNOWN, RecordLexer, record_faults, token_type
 from .model import TRANSACTION_CLASSES, BatchInfo, Envelope, Record, Sender, Transaction
 from .reader import ContentHash, Source, as_source, iter_lines
 
@@ -36,6 +36,59 @@ def grammar() -> Lark:
     text = (GRAMMARS_DIR / "transmission.lark").read_text()
     return Lark(text, parser="lalr", lexer=RecordLexer, start=["inbound", "response"],
                 transformer=_Discard())
+
+
+class Transitions:
+    """Lark's LALR parser over record tokens, with its transitions remembered.
+
+    With a discarding transformer the parser's whole state is its stack of LALR states, and the
+    grammar keeps that stack shallow, so there are few of them.  Each is given a number; the first
+    time a token arrives in a state, Lark's own parser decides (shift, reductions, or an error) and
+    the resulting state is remembered, so the tables decide every record while a repeated step
+    costs a dictionary look-up.
+    """
+
+    def __init__(self, direction: str):
+        self.base = grammar().parse_interactive(start=direction).parser_state
+        self.stacks: list[tuple] = []
+        self.numbers: dict[tuple, int] = {}
+        self.table: list[dict[str, int]] = []
+        self.start = self._number(tuple(self.base.state_stack))
+
+    def _number(self, stack: tuple) -> int:
+        n = self.numbers.get(stack)
+        if n is None:
+            n = self.numbers[stack] = len(self.stacks)
+            self.stacks.append(stack)
+            self.table.append({})
+        return n
+
+    def step(self, state: int, ttype: str) -> int:
+        """The state after a token, or -1 when the grammar does not accept it here."""
+        nxt = self.table[state].get(ttype)
+        if nxt is None:
+            nxt = self.table[state][ttype] = self._parse(state, ttype)
+        return nxt
+
+    def _parse(self, state: int, ttype: str) -> int:
+        stack = self.stacks[state]
+        parser = type(self.base)(self.base.parse_conf, self.base.lexer, list(stack),
+                                 [None] * len(stack))
+        try:
+            parser.feed_token(Token(ttype, ""))
+        except UnexpectedInput:
+            return -1
+        return self._number(tuple(parser.state_stack))
+
+    def choices(self, state: int) -> list[str]:
+        """The terminals Lark's table lists for a state (some may still fail after reductions)."""
+        row = self.base.parse_conf.states[self.stacks[state][-1]]
+        return sorted(t for t in row if t.isupper() and t != "$END")
+
+
+@cache
+def transitions(direction: str) -> Transitions:
+    return Transitions(direction)
 
 
 @dataclass(slots=True)
@@ -86,7 +139,8 @@ class Walker:
             rid for rid in self.decoders if LAYOUTS[rid].role == "header"
         )
         self.envelope = Envelope(sender=Sender(None, None), header=None)
-        self.ip = grammar().parse_interactive(start=direction)
+        self.grammar = transitions(direction)
+        self.state = self.grammar.start
         self.phase = START
         self.batch: BatchInfo | None = None
         self.batch_b_text = ""
@@ -108,27 +162,23 @@ class Walker:
 
     # -- the parser -------------------------------------------------------------------------
     def _feed(self, ttype: str) -> None:
-        self.ip.feed_token(Token(ttype, ""))
+        self.state = self.grammar.step(self.state, ttype)
 
     def _repair(self, target: str) -> bool:
         """Feed the fewest synthetic records after which `target` is acceptable."""
-        queue = deque([(self.ip, 0)])
+        grammar = self.grammar
+        queue = deque([(self.state, 0)])
         while queue:
-            ip, depth = queue.popleft()
-            if target in ip.choices():
-                self.ip = ip
+            state, depth = queue.popleft()
+            if grammar.step(state, target) >= 0:
+                self.state = state
                 return True
             if depth == REPAIR_DEPTH:
                 continue
-            for ttype in sorted(ip.choices()):
-                if ttype in ("$END", target):
-                    continue
-                nxt = ip.copy()
-                try:
-                    nxt.feed_token(Token(ttype, ""))
-                except UnexpectedInput:
-                    continue
-                queue.append((nxt, depth + 1))
+            for ttype in grammar.choices(state):
+                nxt = grammar.step(state, ttype) if ttype != target else -1
+                if nxt >= 0:
+                    queue.append((nxt, depth + 1))
         return False  # pragma: no cover - the grammar always lets a batch and a file close
 
     # -- the walk ---------------------------------------------------------------------------
@@ -137,13 +187,40 @@ class Walker:
 
     def events(self) -> Iterator:
         envelope = self.envelope
+        hash_add = self.hash.add if self.hash is not None else None
+        direction = self.direction
+        headers = self.header_ids
+        transaction_ids = TRANSACTION_IDS[direction]
+        table, step = self.grammar.table, self.grammar.step
+        count = line = 0
         with self.source.open() as fh:
             for line, text, length in iter_lines(fh):
-                envelope.record_count += 1
-                envelope.line_count = line
-                if self.hash is not None:
-                    self.hash.add(text, length)
-                yield from self._record(token_type(text, self.direction), line, text, length)
+                count += 1
+                if hash_add is not None:
+                    hash_add(text, length)
+                # The common case, inline: a transaction record the grammar accepts inside a batch
+                # of a known application.  Everything else takes the general path.
+                rid = text[:2]
+                batch = self.batch
+                if rid in transaction_ids and batch is not None and batch.application is not None:
+                    nxt = table[self.state].get(rid)
+                    if nxt is None:
+                        nxt = step(self.state, rid)
+                    if nxt >= 0:
+                        self.state = nxt
+                        self.records += 1
+                        batch.record_count += 1
+                        if rid in headers:
+                            if self.txn is not None:
+                                yield self.txn
+                            batch.transaction_count += 1
+                            self.txn = self._transaction(rid, line, text, length)
+                        else:
+                            self._detail(rid, line, text, length)
+                        continue
+                yield from self._record(token_type(text, direction), line, text, length)
+        envelope.record_count = count
+        envelope.line_count = line
         yield from self._end()
         if self.hash is not None:
             envelope.content_hash = self.hash.hexdigest()
@@ -170,7 +247,7 @@ class Walker:
             self.records += 1
         if self.batch is not None:
             self.batch.record_count += 1
-        if ttype in self.ip.choices():
+        if self.grammar.step(self.state, ttype) >= 0:
             yield from self._accept(ttype, line, text, length)
         else:
             yield from self._misplaced(ttype, line, text, length)

@@ -737,3 +737,11 @@ def test_iter_conditions_gives_every_level_in_line_column_code_order():
     assert at(found) == expected
     assert [(c.line, c.column, c.code) for c in found] == [e[:3] for e in expected]
     assert all(c.text == CATALOGUE[c.code][2] for c in found)
+
+
+def test_iter_conditions_puts_the_conditions_of_no_place_last():
+    # a missing Y and Z: 015 at the B line is found at the end of the file, 011 has no place
+    lines = transmission(batch("CR", certificate(issue_date=Raw("023026")), trailer=False),
+                         trailer=False)
+    found = [(c.line, c.column, c.code) for c in iter_conditions(to_bytes(lines))]
+    assert found == [(2, 1, "015"), (3, 38, "007"), (0, 0, "011")]

@@ -23,7 +23,9 @@ def validate(files: tuple[str, ...]) -> None:
 
         FILE:LINE:COLUMN: CODE SEVERITY NARRATIVE
 
-    Nothing is printed for a clean file. Use - to read standard input.
+    in line, column and code order; conditions with no place in the file (line 0: no trailer, no
+    record) come last. Nothing is printed for a clean file. Use - to read standard input. The file
+    is read once, in bounded memory, whatever its size.
 
     Exit status: 0 when no file has an error, 1 when any has one or a file cannot be read.
 
