@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from .fields import AN_CHARS, encode
+from .fields import AN_CHARS, encoder
 from .layouts import LAYOUTS, RECORD_LENGTH
 
 
@@ -20,14 +20,25 @@ def format_record(rid: str, values: Mapping[str, Any]) -> str:
     A name the layout does not hold as a data field is an error; a name left out is blank; a value
     that does not fit its field raises FieldOverflow (nothing is ever truncated).
     """
-    layout = LAYOUTS.get(rid)
-    if layout is None:
+    plan = _PLANS.get(rid)
+    if plan is None:
         raise KeyError(f"unknown record identifier {rid!r}")
-    names = {f.name for f in layout.data_fields}
-    unknown = [name for name in values if name not in names]
-    if unknown:
-        raise KeyError(f"{rid} has no data field {', '.join(map(repr, sorted(unknown)))}")
-    return "".join(encode(f, values.get(f.name), rid) for f in layout.fields)
+    names, encoders = plan
+    if not names.issuperset(values):
+        unknown = sorted(name for name in values if name not in names)
+        raise KeyError(f"{rid} has no data field {', '.join(map(repr, unknown))}")
+    get = values.get
+    return "".join([enc(get(name)) for name, enc in encoders])
+
+
+# Per record: its data field names, and each field's encoder in column order (built once).
+_PLANS = {
+    rid: (
+        frozenset(f.name for f in layout.data_fields),
+        tuple((f.name, encoder(f, rid)) for f in layout.fields),
+    )
+    for rid, layout in LAYOUTS.items()
+}
 
 
 def record_id(text: str) -> str | None:

@@ -31,6 +31,7 @@ class Field:
     actions: tuple[str, ...] | None = None  # for M*: the actions that read the field
     missing: str = "005"  # the condition for an absent mandatory value
     min: int | None = None  # the smallest value of a numeric field
+    echo: bool = False  # a response echo of an inbound value, blank when that was unreadable
     note: str = ""
 
     @property
@@ -143,6 +144,7 @@ def load_layouts(path: Path | None = None) -> dict[str, Layout]:
                     actions=tuple(f["actions"]) if "actions" in f else None,
                     missing=f.get("missing", "005"),
                     min=f.get("min"),
+                    echo=f.get("echo", False),
                     note=f.get("note", ""),
                 )
             )

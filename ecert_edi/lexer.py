@@ -114,7 +114,7 @@ class Decoder:
                 conds.append(condition("006", line, f.pos))
                 value = None
             values[name] = value
-            if value is None and s.strip(" ") == "":
+            if value is None and s.strip(" ") == "" and not (f.echo and not inbound):
                 use = f.use
                 if use == "M" or use == "R" or (use == "M*" and action is not None):
                     conds.append(condition(f.missing, line, f.pos))
@@ -169,6 +169,8 @@ def compile_fast(layout: Layout, direction: str):
             body.append(f"{pad}if x is None and s[0] != ' ':")
             body.append(f"{pad}    conds.append(condition('009', line, {f.pos}))")
         mandatory = {"M": "True", "R": "True", "M*": "action is not None"}.get(f.use)
+        if f.echo and direction == "response":
+            mandatory = None  # echoes an inbound value that may have been unreadable
         if mandatory is not None:
             body.append(f"{pad}if x is None and s == {blank!r} and {mandatory}:")
             body.append(f"{pad}    conds.append(condition({f.missing!r}, line, {f.pos}))")

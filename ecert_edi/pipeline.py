@@ -111,6 +111,7 @@ def _respond(source, envelope: Envelope, store, tid: int, clock: dt.datetime, ou
         started = time.monotonic()
         applied = 0
         with store.write():
+            done = store.applied_through(tid)  # what an interrupted run already applied
             for ev in events:
                 if isinstance(ev, Header):
                     writer.begin(_response_header(envelope, clock))
@@ -122,7 +123,7 @@ def _respond(source, envelope: Envelope, store, tid: int, clock: dt.datetime, ou
                     skipping = False
                 elif isinstance(ev, Transaction) and not skipping:
                     outcome.transactions += 1
-                    lines = store.chunk(tid, ev.seq)
+                    lines = store.chunk(tid, ev.seq) if ev.seq <= done else None
                     if lines is None:
                         with store.savepoint():
                             lines = "".join(f"{r}\n" for r in _apply(store, ev, sender, clock))

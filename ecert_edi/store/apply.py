@@ -49,9 +49,14 @@ def write_certificate(
 
 
 def write_entry(
-    conn: sqlite3.Connection, entry: EntryState, stamp: str, with_lines: bool = True
+    conn: sqlite3.Connection,
+    entry: EntryState,
+    stamp: str,
+    with_lines: bool = True,
+    new: bool = False,
 ) -> None:
-    """Insert or replace an entry (its lines too, unless a cancel only flags it)."""
+    """Insert or replace an entry (its lines too, unless a cancel only flags it); a new entry has
+    no old lines to remove."""
     conn.execute(
         """
         INSERT INTO entries (entry_number, filer, ior, entry_date, port, entry_type, status,
@@ -73,8 +78,9 @@ def write_entry(
             stamp,
         ),
     )
-    if with_lines:
+    if with_lines and not new:
         conn.execute("DELETE FROM entry_lines WHERE entry_number = ?", (entry.entry_number,))
+    if with_lines:
         conn.executemany(
             "INSERT INTO entry_lines (entry_number, line_number, country, certificate, hts,"
             " quantity, unit) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -37,6 +37,9 @@ class Transactions:
         self.conn = conn
         self.path = path
         self._savepoints = 0
+        # Changes at every BEGIN and every rollback: what was read under one generation may be
+        # kept for its length (no other process writes while BEGIN IMMEDIATE holds the lock).
+        self.generation = 0
 
     def failure(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(f"database {self.path}: {exc}")
@@ -61,7 +64,13 @@ class Transactions:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """A savepoint inside the write transaction (begun when none is open), undone on error."""
+        """A savepoint inside the write transaction (begun when none is open), undone on error.
+
+        A savepoint inside a savepoint joins it: the outer one already makes the unit atomic.
+        """
+        if self._savepoints:
+            yield
+            return
         with self.write():
             self._savepoints += 1
             name = f"unit_{self._savepoints}"
@@ -70,6 +79,7 @@ class Transactions:
                 try:
                     yield
                 except BaseException:
+                    self.generation += 1
                     if self.conn.in_transaction:
                         self.conn.execute(f"ROLLBACK TO {name}")
                         self.conn.execute(f"RELEASE {name}")
@@ -82,6 +92,7 @@ class Transactions:
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[None]:
+        self.generation += 1
         try:
             self.conn.execute(begin)
         except sqlite3.Error as exc:
@@ -89,6 +100,7 @@ class Transactions:
         try:
             yield
         except BaseException as exc:
+            self.generation += 1
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):

@@ -76,6 +76,9 @@ class Store:
         self.path = os.fspath(path)
         self.conn = connect(self.path, timeout)
         self.tx = Transactions(self.conn, self.path)
+        # certificates read in the current write transaction (see _certificate)
+        self._certificates: dict[Key, CertificateState | None] = {}
+        self._generation = -1
         try:
             self._migrate()
         except BaseException:
@@ -127,9 +130,10 @@ class Store:
             country, number = txn.key
             stored = None
             if country is not None and number is not None:
-                stored = rows.certificate(self.conn, (country, number))
+                stored = self._certificate((country, number))
             decision = decide_certificate(txn, sender, stored, stored.used if stored else 0)
             if decision.accepted and not decision.unchanged and decision.certificate is not None:
+                self._certificates.pop((country, number), None)
                 write_certificate(
                     self.conn,
                     decision.certificate,
@@ -153,15 +157,34 @@ class Store:
             certificates = {}
             for key in keys:
                 if key[0] is not None and key[1] is not None:
-                    cert = rows.certificate(self.conn, key)
+                    cert = self._certificate(key)
                     if cert is not None:
                         certificates[key] = cert
             decision = decide_entry(txn, sender, stored, certificates, clock)
             if decision.accepted and not decision.unchanged and decision.entry is not None:
                 stamp = rows.stamp(clock)
-                write_entry(self.conn, decision.entry, stamp, with_lines=txn.action != "C")
+                write_entry(self.conn, decision.entry, stamp, with_lines=txn.action != "C",
+                            new=stored is None)
                 post_activities(self.conn, decision, certificates, stamp, transmission)
+                for key, balance in decision.balances.items():
+                    self._certificates[key] = certificates[key].with_changes(balance=balance)
             return decision
+
+    def _certificate(self, key: Key) -> CertificateState | None:
+        """A certificate as stored, read once per write transaction.
+
+        Inside BEGIN IMMEDIATE no other process writes, so what this one read (and then changed
+        itself) stays true until the transaction ends; a new transaction or any rollback starts
+        afresh.
+        """
+        if self._generation != self.tx.generation:
+            self._certificates.clear()
+            self._generation = self.tx.generation
+        try:
+            return self._certificates[key]
+        except KeyError:
+            cert = self._certificates[key] = rows.certificate(self.conn, key)
+            return cert
 
     @_guarded
     def answer_query(self, txn: Transaction, sender: Sender, clock: dt.datetime) -> QueryAnswer:
@@ -256,6 +279,16 @@ class Store:
             (transmission, seq),
         ).fetchone()
         return row[0] if row is not None else None
+
+    @_guarded
+    def applied_through(self, transmission: int) -> int:
+        """The last unit of a transmission whose response is saved (units are applied in order,
+        so every unit up to it is applied); 0 when none is."""
+        (last,) = self.conn.execute(
+            "SELECT coalesce(max(seq), 0) FROM response_chunks WHERE transmission_id = ?",
+            (transmission,),
+        ).fetchone()
+        return last
 
     @_guarded
     def save_chunk(self, transmission: int, seq: int, text: str) -> None:

@@ -62,12 +62,23 @@ def tariffs(conn: sqlite3.Connection, key: Key) -> list[int]:
 def certificate(
     conn: sqlite3.Connection, key: Key, with_tariffs: bool = True
 ) -> CertificateState | None:
+    if not with_tariffs:
+        row = conn.execute(
+            f"SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE country = ? AND number = ?",
+            key,
+        ).fetchone()
+        return _certificate(row) if row is not None else None
+    # the certificate and its covered tariff numbers in one statement (the entry hot path)
     row = conn.execute(
-        f"SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE country = ? AND number = ?", key
+        f"SELECT {CERTIFICATE_COLUMNS}, (SELECT group_concat(hts) FROM certificate_tariffs t"
+        " WHERE t.country = c.country AND t.number = c.number)"
+        " FROM certificates c WHERE country = ? AND number = ?",
+        key,
     ).fetchone()
     if row is None:
         return None
-    return _certificate(row, tariffs(conn, key) if with_tariffs else ())
+    listed = row[-1]
+    return _certificate(row[:-1], map(int, listed.split(",")) if listed else ())
 
 
 def certificates_where(
