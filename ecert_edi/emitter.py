@@ -130,6 +130,19 @@ class EnvelopeWriter:
             self.control_number = values.get("control_number")
         self._put(rid, text)
 
+    def write_unit(self, text: str) -> None:
+        """Write one response transaction as formatted earlier (R0 first, each record 80 columns
+        and LF-ended), counting it as one transaction of the open batch."""
+        records = text.count("\n")
+        if (self.strict and self.batch is None) or not text.startswith("R0"):
+            raise EnvelopeError("a response transaction goes inside a batch and begins with R0")
+        if len(text) != records * (RECORD_LENGTH + 1):
+            raise ValueError(f"a unit of {records} records is not {records} x 80 columns")
+        self.batch.records += records
+        self.batch.transactions += 1
+        self.record_count += records
+        self.stream.write(text)
+
     def write_line(self, text: str) -> None:
         """Write a record already formatted: exactly 80 columns, no line ending."""
         if len(text) != RECORD_LENGTH or "\n" in text or "\r" in text:

@@ -174,7 +174,26 @@ def encoder(field: Field, rid: str):
             return slow(value)
 
         return date
-    return lambda value: blank if value is None else slow(value)  # C and T: few, checked fully
+    if fmt == "C":
+        admitted = codes_of(field)
+
+        def code(value):
+            if value is None:
+                return blank
+            if type(value) is str and value in admitted:
+                return value.ljust(width)
+            return slow(value)
+
+        return code
+
+    def time(value):
+        if value is None:
+            return blank
+        if type(value) is dt.time:
+            return f"{value.hour:02d}{value.minute:02d}{value.second:02d}"
+        return slow(value)
+
+    return time
 
 
 def pattern(field: Field, rid: str) -> str:

@@ -78,7 +78,17 @@ class Layout:
     @property
     def data_fields(self) -> tuple[Field, ...]:
         """Every field but the identifier and the filler."""
-        return tuple(f for f in self.fields if f.fmt not in ("ID", "F"))
+        found = _DATA_FIELDS.get(self.rid)
+        if found is None or found[0] is not self.fields:
+            found = _DATA_FIELDS[self.rid] = (
+                self.fields,
+                tuple(f for f in self.fields if f.fmt not in ("ID", "F")),
+            )
+        return found[1]
+
+
+# Layout is frozen: its data fields are worked out once per layout and kept here.
+_DATA_FIELDS: dict[str, tuple[tuple[Field, ...], tuple[Field, ...]]] = {}
 
 
 def _grammars_dir() -> Path:

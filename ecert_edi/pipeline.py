@@ -133,8 +133,7 @@ def _respond(source, envelope: Envelope, store, tid: int, clock: dt.datetime, ou
                         outcome.accepted += 1
                     else:
                         outcome.rejected += 1
-                    for record in lines.splitlines():
-                        writer.write_line(record)
+                    writer.write_unit(lines)
                     if applied >= COMMIT_EVERY or time.monotonic() - started > COMMIT_SECONDS:
                         break
             else:

@@ -33,11 +33,16 @@ def echo(rid: str, name: str, text: str | None) -> str | None:
     return value
 
 
+# The mandatory fields of each response record, worked out once from the layouts.
+_MANDATORY = {
+    rid: tuple(f.name for f in layout.data_fields if f.use == "M")
+    for rid, layout in LAYOUTS.items()
+}
+
+
 def _response(rid: str, values: Mapping[str, Any]) -> str:
     """format_record, after checking that every mandatory field of the response has a value."""
-    missing = [
-        f.name for f in LAYOUTS[rid].data_fields if f.use == "M" and values.get(f.name) is None
-    ]
+    missing = [name for name in _MANDATORY[rid] if values.get(name) is None]
     if missing:
         raise ValueError(f"{rid} needs {', '.join(missing)}")
     return format_record(rid, values)

@@ -208,9 +208,9 @@ def _entry_of(txn: Transaction) -> EntryState | None:
 
 
 def _deduct(txn: Transaction, entry: EntryState, balances: dict[Key, int], today) -> list[Activity]:
-    """`D` rows of the new lines, in file order."""
+    """`D` rows of the new lines, in file order (the entry's lines are the E1s, in order)."""
     out = []
-    for e1, line in _lines_of(txn) or ():
+    for e1, line in zip(txn.details, entry.lines, strict=True):
         balances[line.key] -= line.quantity
         out.append(_activity(entry, line, e1.line, "D", balances[line.key], today))
     return out

@@ -35,6 +35,12 @@ class CertificateState:
     def with_changes(self, **changes) -> CertificateState:
         return replace(self, **changes)
 
+    def with_balance(self, balance: int) -> CertificateState:
+        """The same certificate with another balance (the per-line hot path: no introspection)."""
+        return CertificateState(self.country, self.number, self.ior, self.issue_date,
+                                self.expiry_date, self.program, self.allowance, self.unit,
+                                balance, self.voided, self.tariffs)
+
 
 @dataclass(frozen=True, slots=True)
 class EntryLine:

@@ -167,7 +167,7 @@ class Store:
                             new=stored is None)
                 post_activities(self.conn, decision, certificates, stamp, transmission)
                 for key, balance in decision.balances.items():
-                    self._certificates[key] = certificates[key].with_changes(balance=balance)
+                    self._certificates[key] = certificates[key].with_balance(balance)
             return decision
 
     def _certificate(self, key: Key) -> CertificateState | None:
