@@ -25,6 +25,7 @@ RESPONSE_APPLICATION = {"CR": "CA", "EN": "EA", "EC": "EZ"}
 COMMIT_EVERY = 500
 COMMIT_SECONDS = 0.5
 RESPONSE_PART = 1 << 20  # a stored response is kept in parts of this many characters
+RESPONSE_MODE = 0o644
 
 
 @dataclass
@@ -84,19 +85,28 @@ def process_file(path, store, out_dir: Path, clock: dt.datetime, response: Path 
         outcome.conditions = [reuse]
         _write_atomically(target, _transmission_rejection(envelope, [reuse], clock))
         return outcome
-    if complete:
-        outcome.repeated = True
-        _write_atomically(target, store.chunks(tid))
-        return outcome
-
-    with _atomic_file(target) as out:
-        _respond(source, envelope, store, tid, clock, out, outcome)
-        out.flush()
-        os.fsync(out.fileno())
-        out.seek(0)
-        with store.write():
-            store.complete_transmission(tid, _parts(out))
+    if not complete:
+        try:
+            with _atomic_file(target) as out:
+                _respond(source, envelope, store, tid, clock, out, outcome)
+                out.flush()
+                os.fsync(out.fileno())
+                out.seek(0)
+                if store.complete_transmission(tid, _parts(out)):
+                    return outcome
+                raise _CompletedElsewhere
+        except _CompletedElsewhere:
+            pass
+    # Processed before, or finished meanwhile by another process: the first response, as stored.
+    outcome.repeated = True
+    outcome.transactions = outcome.accepted = outcome.rejected = 0
+    with store.read():
+        _write_atomically(target, store.response(tid))
     return outcome
+
+
+class _CompletedElsewhere(Exception):
+    """Another process completed the transmission while this one was working on it."""
 
 
 def _respond(source, envelope: Envelope, store, tid: int, clock: dt.datetime, out,
@@ -111,6 +121,8 @@ def _respond(source, envelope: Envelope, store, tid: int, clock: dt.datetime, ou
         started = time.monotonic()
         applied = 0
         with store.write():
+            if store.transmission_complete(tid):
+                raise _CompletedElsewhere
             done = store.applied_through(tid)  # what an interrupted run already applied
             for ev in events:
                 if isinstance(ev, Header):
@@ -257,6 +269,7 @@ class _atomic_file:
         self.target.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp",
                                         dir=self.target.parent)
+        os.chmod(self.tmp, RESPONSE_MODE)  # mkstemp's 0600 would hide it from a transport user
         self.file = os.fdopen(fd, "w+", encoding="ascii", newline="\n")
         return self.file
 

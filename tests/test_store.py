@@ -252,9 +252,17 @@ def test_transmission_bookkeeping(store):
 def test_complete_transmission_keeps_the_whole_response_in_parts(store):
     tid = store.begin_transmission("FL", "B2X", "C2", "hash", CLOCK)
     store.save_chunk(tid, 7, "unit of a run\n")
-    store.complete_transmission(tid, iter(["A...\n", "B...\n", "Z...\n"]))
-    assert "".join(store.chunks(tid)) == "A...\nB...\nZ...\n"
+    assert store.complete_transmission(tid, iter(["A...\n", "B...\n", "Z...\n"]))
+    assert "".join(store.response(tid)) == "A...\nB...\nZ...\n"
+    assert list(store.chunks(tid)) == []  # the per-unit responses are dropped
     assert store.find_transmission("FL", "B2X", "C2").complete
+
+
+def test_a_completed_response_is_never_replaced(store):
+    tid = store.begin_transmission("FL", "B2X", "C3", "hash", CLOCK)
+    assert store.complete_transmission(tid, ["first\n"])
+    assert not store.complete_transmission(tid, ["second\n"])
+    assert "".join(store.response(tid)) == "first\n"
 
 
 def test_reopening_keeps_the_schema_version_and_the_data(tmp_path):

@@ -317,16 +317,39 @@ class Store:
             )
 
     @_guarded
-    def complete_transmission(self, transmission: int, parts: Iterable[str]) -> None:
-        """Replace a transmission's saved units by its whole response file, in parts, and mark it
-        complete: chunks() then yields the response first produced, byte for byte."""
+    def transmission_complete(self, transmission: int) -> bool:
+        """Whether a transmission is complete (another process may have finished it)."""
+        row = self.conn.execute(
+            "SELECT status FROM transmissions WHERE id = ?", (transmission,)
+        ).fetchone()
+        return row is not None and row[0] == "complete"
+
+    @_guarded
+    def complete_transmission(self, transmission: int, parts: Iterable[str]) -> bool:
+        """Keep a transmission's whole response file, in parts, drop its per-unit responses and
+        mark it complete; False, and nothing changed, when it was complete already (the response
+        first produced is never replaced)."""
         with self.write():
+            if self.transmission_complete(transmission):
+                return False
+            self.conn.executemany(
+                "INSERT INTO responses (transmission_id, part, text) VALUES (?, ?, ?)",
+                ((transmission, part, text) for part, text in enumerate(parts, start=1)),
+            )
             self.conn.execute(
                 "DELETE FROM response_chunks WHERE transmission_id = ?", (transmission,)
             )
-            for seq, text in enumerate(parts, start=1):
-                self.save_chunk(transmission, seq, text)
             self.finish_transmission(transmission)
+            return True
+
+    @_guarded
+    def response(self, transmission: int) -> Iterator[str]:
+        """The response file of a complete transmission, in parts, as first written."""
+        for (text,) in self.conn.execute(
+            "SELECT text FROM responses WHERE transmission_id = ? ORDER BY part",
+            (transmission,),
+        ):
+            yield text
 
     # -- reading, for operators ---------------------------------------------------------------
     @_guarded

@@ -131,9 +131,17 @@ def _v1(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'a certificate balance cannot go below zero'); END
             """
         )
+    # the response records of each unit applied so far, while a transmission is in progress
     db["response_chunks"].create(
         {"transmission_id": int, "seq": int, "text": str},
         pk=("transmission_id", "seq"),
+        not_null={"text"},
+        foreign_keys=[("transmission_id", "transmissions", "id")],
+    )
+    # the whole response file of a complete transmission, in parts, as first written
+    db["responses"].create(
+        {"transmission_id": int, "part": int, "text": str},
+        pk=("transmission_id", "part"),
         not_null={"text"},
         foreign_keys=[("transmission_id", "transmissions", "id")],
     )

@@ -1,0 +1,365 @@
+"""Spec 6.4: several `ecert process` processes on one database at once.  Filers racing for one
+small allowance get exactly what it holds, the balance never goes below zero nor disagrees with its
+history, a query answered while they run sees a consistent state, and two processes given the
+same file at the same time apply it once (spec 4.3).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from abi import FILER, GOVERNMENT, batch, record, to_bytes, transmission
+
+from ecert_edi.codes import check_digit
+from ecert_edi.model import Response
+from ecert_edi.parser import parse_file
+
+pytestmark = pytest.mark.slow
+
+CLOCK = "2026-02-10T14:05:09"
+CERT = "AU2026-000123"
+IOR = "12-3456789AB"
+FILERS = ("B2X", "K7M", "PQ1", "ZZ4", "A3F", "M9C", "T5R", "W2D")
+ENTRIES_PER_FILER = 12
+PER_ENTRY = 300  # 3.00 KG an entry, split over one to three lines
+ALLOWANCE = 30 * PER_ENTRY  # room for 30 of the 96 entries
+SPLITS = ((300,), (100, 200), (100, 100, 100), (150, 150), (250, 50))
+QUERIES = 3
+
+
+def _ecert() -> str:
+    beside = Path(sys.executable).with_name("ecert")
+    return str(beside) if beside.exists() else (shutil.which("ecert") or "ecert")
+
+
+ECERT = _ecert()
+
+
+def command(db: Path, out: Path, *files: Path) -> list[str]:
+    return [ECERT, "process", "--db", str(db), "--out", str(out), "--clock", CLOCK,
+            *map(str, files)]
+
+
+def run(db: Path, out: Path, *files: Path) -> None:
+    result = subprocess.run(command(db, out, *files), check=False, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def finish(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, stderr
+        assert "Traceback" not in stderr
+
+
+def entry_number(filer: str, serial: int) -> str:
+    first10 = f"{filer}{serial:07d}"
+    return f"{first10}{check_digit(first10)}"
+
+
+def answers(path: Path) -> list[Response]:
+    parsed = parse_file(path, direction="response")
+    assert parsed.conditions == [], parsed.conditions
+    return [ev for ev in parsed.events if isinstance(ev, Response)]
+
+
+def rows(answer: Response, rid: str) -> list[dict]:
+    return [d.values for d in answer.details if d.rid == rid]
+
+
+def ledger_problems(db: Path) -> list[str]:
+    """Ledger rows against entries: per entry and certificate, deductions − restorations equal
+    the entry's current lines while it is active (nothing once cancelled); no negative balance."""
+    conn = sqlite3.connect(db)
+    try:
+        net: dict[tuple, int] = defaultdict(int)
+        problems = []
+        for number, country, cert, activity, quantity, after in conn.execute(
+                "SELECT entry_number, country, certificate, activity, quantity, balance_after"
+                " FROM activities ORDER BY id"):
+            net[(number, country, cert)] += quantity if activity == "D" else -quantity
+            if after < 0:
+                problems.append(f"{number}: balance after {after}")
+        held: dict[tuple, int] = defaultdict(int)
+        for number, country, cert, quantity in conn.execute(
+                "SELECT l.entry_number, l.country, l.certificate, l.quantity FROM entry_lines l"
+                " JOIN entries e ON e.entry_number = l.entry_number WHERE e.status = 'active'"):
+            held[(number, country, cert)] += quantity
+    finally:
+        conn.close()
+    problems += [f"{key}: ledger {net.get(key, 0)}, lines {held.get(key, 0)}"
+                 for key in sorted(set(net) | set(held)) if net.get(key, 0) != held.get(key, 0)]
+    return problems
+
+
+def check_exit_status(db: Path) -> int:
+    result = subprocess.run([ECERT, "check", "--db", str(db)], check=False, capture_output=True,
+                            text=True, timeout=120)
+    return result.returncode
+
+
+# -- filers racing for one allowance -----------------------------------------------------------
+def _filer_file(folder: Path, filer: str, rng: random.Random) -> Path:
+    records = []
+    for serial in range(1, ENTRIES_PER_FILER + 1):
+        records.append(record("E0", entry_number=entry_number(filer, serial)))
+        for line, quantity in enumerate(rng.choice(SPLITS), start=1):
+            records.append(record("E1", line_number=line, quantity=quantity))
+    path = folder / f"{filer}.txt"
+    path.write_bytes(to_bytes(transmission(batch("EN", records), header={
+        **FILER, "sender_id": filer, "control_number": f"{filer}00000000001"})))
+    return path
+
+
+def _query_file(folder: Path, n: int) -> Path:
+    path = folder / f"query{n}.txt"
+    path.write_bytes(to_bytes(transmission(
+        batch("EC", record("Q0", query_reference=f"WATCH{n}", ior_number=None)),
+        header={**GOVERNMENT, "control_number": f"AU00000000Q{n:03d}"})))
+    return path
+
+
+@pytest.fixture(scope="module")
+def race(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("race")
+    db, out = folder / "ecert.db", folder / "out"
+    cr = folder / "cr.txt"
+    cr.write_bytes(to_bytes(transmission(batch("CR", record("C0", allowance_quantity=ALLOWANCE)),
+                                         header={"control_number": "AU00000000C001"})))
+    run(db, out, cr)
+    rng = random.Random(6_4)
+    filers = [_filer_file(folder, filer, rng) for filer in FILERS]
+    queries = [_query_file(folder, n) for n in range(1, QUERIES + 1)]
+    # queries are started among the filers, so they are answered while entries are applied
+    order = filers[:3] + queries[:1] + filers[3:6] + queries[1:2] + filers[6:] + queries[2:]
+    procs = [subprocess.Popen(command(db, out, path), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for path in order]
+    finish(procs)
+    final = folder / "final.txt"
+    final.write_bytes(to_bytes(transmission(
+        batch("EC", record("Q0", query_reference="FINAL", ior_number=None)),
+        header={**GOVERNMENT, "control_number": "AU00000000F001"})))
+    run(db, out, final)
+    return {
+        "db": db,
+        "filers": [answers(out / f"{p.name}.resp") for p in filers],
+        "queries": [answers(out / f"{p.name}.resp") for p in queries],
+        "final": answers(out / "final.txt.resp"),
+    }
+
+
+def test_every_entry_is_answered_once_in_order_by_its_filers_response(race):
+    for filer, responses in zip(FILERS, race["filers"], strict=True):
+        assert [r.header["key"] for r in responses] == [
+            entry_number(filer, serial) for serial in range(1, ENTRIES_PER_FILER + 1)]
+
+
+def test_accepted_quantities_add_up_to_exactly_the_allowance(race):
+    accepted = [r for responses in race["filers"] for r in responses
+                if r.header["disposition"] == "A"]
+    deducted = [row for r in accepted for row in rows(r, "R2")]
+    assert all(row["activity"] == "D" for row in deducted)
+    assert sum(row["quantity"] for row in deducted) == ALLOWANCE
+    assert len(accepted) == ALLOWANCE // PER_ENTRY
+
+
+def test_every_rejected_entry_is_rejected_for_overuse_only(race):
+    rejected = [r for responses in race["filers"] for r in responses
+                if r.header["disposition"] == "R"]
+    assert len(rejected) == len(FILERS) * ENTRIES_PER_FILER - ALLOWANCE // PER_ENTRY
+    for answer in rejected:
+        codes = {row["condition_code"] for row in rows(answer, "R1")}
+        assert codes == {202}, (answer.header["key"], codes)
+        assert rows(answer, "R2") == []
+
+
+def test_deductions_of_all_processes_form_one_serial_chain_down_to_zero(race):
+    """No two deductions saw the same balance (no lost update) and none went below zero."""
+    deducted = [row for responses in race["filers"] for r in responses
+                if r.header["disposition"] == "A" for row in rows(r, "R2")]
+    balance = ALLOWANCE
+    for row in sorted(deducted, key=lambda row: -row["balance_after"]):
+        assert row["balance_after"] == balance - row["quantity"]
+        assert row["balance_after"] >= 0
+        balance = row["balance_after"]
+    assert balance == 0
+
+
+def test_ledger_invariant_holds_after_the_race(race):
+    assert check_exit_status(race["db"]) == 0
+    assert ledger_problems(race["db"]) == []
+    (final,) = race["final"]
+    (s0,) = rows(final, "S0")
+    assert (s0["status"], s0["quantity_used"], s0["quantity_remaining"]) == ("E", ALLOWANCE, 0)
+    assert sum(row["quantity"] for row in rows(final, "S1")) == ALLOWANCE
+
+
+def test_queries_answered_while_entries_are_applied_see_a_consistent_state(race):
+    for (answer,) in race["queries"]:
+        assert answer.header["disposition"] == "A"
+        (s0,) = rows(answer, "S0")
+        assert s0["allowance_quantity"] == ALLOWANCE
+        assert s0["quantity_used"] + s0["quantity_remaining"] == ALLOWANCE
+        assert s0["quantity_used"] % PER_ENTRY == 0  # never half an entry
+        assert s0["status"] == ("E" if s0["quantity_remaining"] == 0 else "A")
+        balance = ALLOWANCE
+        for row in rows(answer, "S1"):
+            balance += -row["quantity"] if row["activity"] == "D" else row["quantity"]
+            assert row["balance_after"] == balance >= 0
+        assert balance == s0["quantity_remaining"]
+
+
+# -- the same file twice at once ---------------------------------------------------------------
+def _same_file_workload(folder: Path) -> list[Path]:
+    rng = random.Random(4_3)
+    certs = [f"AU-S-{i:04d}" for i in range(1, 41)]
+    cr = folder / "cr.txt"
+    cr.write_bytes(to_bytes(transmission(batch("CR", [
+        record("C0", certificate_number=n, allowance_quantity=rng.randint(100, 300) * 100)
+        for n in certs]), header={"control_number": "AU00000000S001"})))
+    records: list[str] = []
+    serial = 0
+    for _ in range(3000):
+        roll = rng.random()
+        if serial and roll < 0.15:  # replace an earlier entry: applied twice it moves units
+            number, action = entry_number("B2X", rng.randint(1, serial)), "R"
+        elif serial and roll < 0.2:
+            records.append(record("E0", action="C",
+                                  entry_number=entry_number("B2X", rng.randint(1, serial))))
+            continue
+        else:
+            serial += 1
+            number, action = entry_number("B2X", serial), "A"
+        records.append(record("E0", action=action, entry_number=number))
+        for line in range(1, rng.randint(1, 3) + 1):
+            records.append(record("E1", line_number=line, certificate_number=rng.choice(certs),
+                                  quantity=rng.randint(1, 15) * 100))
+    en = folder / "en.txt"
+    en.write_bytes(to_bytes(transmission(batch("EN", records), header={
+        **FILER, "control_number": "B2X00000000S01"})))
+    return [cr, en]
+
+
+def _business(db: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "certificates": conn.execute(
+                "SELECT * FROM certificates ORDER BY country, number").fetchall(),
+            "entries": conn.execute("SELECT * FROM entries ORDER BY entry_number").fetchall(),
+            "lines": conn.execute(
+                "SELECT * FROM entry_lines ORDER BY entry_number, line_number").fetchall(),
+            "ledger": conn.execute(
+                "SELECT entry_number, line_number, country, certificate, activity, quantity,"
+                " balance_after FROM activities ORDER BY id").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+class OtherWriter:
+    """Another worker's write transaction: takes the database's write lock (BEGIN IMMEDIATE) as
+    soon as it is free, holds it as long as the test needs, and lets it go."""
+
+    def __init__(self, db: Path):
+        self.conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+
+    def hold(self, proc: subprocess.Popen) -> bool:
+        """Take the lock at its first free moment; False when `proc` ended meanwhile."""
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return True
+            except sqlite3.OperationalError:
+                if proc.poll() is not None:
+                    return False
+
+    def status(self, control_number: str) -> str | None:
+        row = self.conn.execute("SELECT status FROM transmissions WHERE control_number = ?",
+                                (control_number,)).fetchone()
+        return row[0] if row else None
+
+    def ledger_rows(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0]
+
+    def release(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.release()
+        self.conn.close()
+
+
+def _writing(out: Path) -> bool:
+    """Whether a process is past the transmission lookup: it streams its response into a
+    temporary file beside the target."""
+    return out.exists() and any(p.name != "en.txt.resp" for p in out.iterdir())
+
+
+SAME_CONTROL = "B2X00000000S01"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX job control signals")
+def test_two_processes_given_the_same_file_at_once_apply_it_once(tmp_path):
+    """The first process has the transmission in progress and waits for the database (another
+    writer holds it) when the operating system pauses it; a second process given the same file
+    processes it meanwhile; then the first goes on.  Both must answer with the response of one
+    uninterrupted run, and the transmission must be applied once."""
+    files = _same_file_workload(tmp_path)
+    reference_db, reference_out = tmp_path / "reference.db", tmp_path / "reference"
+    run(reference_db, reference_out, *files)
+    expected = (reference_out / "en.txt.resp").read_bytes()
+    expected_state = _business(reference_db)
+
+    for attempt in range(1, 6):
+        db = tmp_path / f"try{attempt}.db"
+        first_out, second_out = tmp_path / f"try{attempt}-first", tmp_path / f"try{attempt}-second"
+        run(db, tmp_path / f"try{attempt}-certificates", files[0])
+        first = subprocess.Popen(command(db, first_out, files[1]), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        while not _writing(first_out) and first.poll() is None:
+            time.sleep(0.001)
+        other = OtherWriter(db)
+        caught = (other.hold(first) and other.status(SAME_CONTROL) == "in-progress"
+                  and other.ledger_rows() < len(expected_state["ledger"]))
+        if not caught:  # the first process was not caught half way through: again
+            other.close()
+            finish([first])
+            continue
+        first.send_signal(signal.SIGSTOP)
+        try:
+            other.close()
+            second = subprocess.Popen(command(db, second_out, files[1]),
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      text=True)
+            _, second_err = second.communicate(timeout=300)
+        finally:
+            first.send_signal(signal.SIGCONT)
+        _, first_err = first.communicate(timeout=300)
+        assert "Traceback" not in second_err
+        assert second.returncode == 0, second_err
+        assert (second_out / "en.txt.resp").read_bytes() == expected
+        assert "Traceback" not in first_err, first_err
+        assert first.returncode == 0, first_err
+        assert (first_out / "en.txt.resp").read_bytes() == expected, (
+            "the first process's response differs from one uninterrupted run")
+        assert _business(db) == expected_state
+        assert ledger_problems(db) == []
+        assert check_exit_status(db) == 0
+        again = tmp_path / f"try{attempt}-again"
+        run(db, again, files[1])
+        assert (again / "en.txt.resp").read_bytes() == expected
+        return
+    pytest.fail("the first process was never caught half way through the transmission")
