@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from .fields import AN_CHARS, encoder
+from .fields import AN_CHARS, codes_of, encoder, pattern
 from .layouts import LAYOUTS, RECORD_LENGTH
 
 
@@ -29,6 +30,52 @@ def format_record(rid: str, values: Mapping[str, Any]) -> str:
         raise KeyError(f"{rid} has no data field {', '.join(map(repr, unknown))}")
     get = values.get
     return "".join([enc(get(name)) for name, enc in encoders])
+
+
+def compile_formatter(rid: str, names: tuple[str, ...]):
+    """format_record for values given in `names` order, compiled once from the layout.
+
+    For records written by the thousand from stored values (S1 usage rows): one f-string builds
+    the record, and the layout's own pattern and code lists check it.  A record with an absent
+    value, or one that does not check, goes through format_record, which writes it or refuses the
+    value that does not fit.
+    """
+    layout = LAYOUTS[rid]
+    env: dict[str, Any] = {"format_record": format_record, "names": names, "rid": rid}
+    pieces, checks = [], []
+    for f in layout.fields:
+        if f.fmt == "ID":
+            pieces.append(rid)
+            continue
+        if f.fmt == "F" or f.name not in names:
+            pieces.append(" " * f.length)
+            continue
+        v = f"v{names.index(f.name)}"
+        if f.fmt in ("AN", "C"):
+            pieces.append(f"{{{v}:<{f.length}}}")
+            if f.fmt == "C":
+                env[f"codes_{v}"] = codes_of(f)
+                checks.append(f"{v} in codes_{v}")
+        elif f.fmt in ("N", "Q"):
+            pieces.append(f"{{{v}:0{f.length}d}}")
+        elif f.fmt == "D":
+            pieces.append(f"{{{v}.month:02d}}{{{v}.day:02d}}{{{v}.year - 2000:02d}}")
+            checks.append(f"2000 <= {v}.year <= 2099")
+        else:  # T
+            pieces.append(f"{{{v}.hour:02d}}{{{v}.minute:02d}}{{{v}.second:02d}}")
+    env["well_formed"] = re.compile("".join(pattern(f, rid) for f in layout.fields)).fullmatch
+    args = ", ".join(f"v{i}" for i in range(len(names)))
+    check = " and ".join(["well_formed(text) is not None", *checks])
+    source = (
+        f"def formatter({args}):\n"
+        f"    if None not in ({args},):\n"
+        f'        text = f"{"".join(pieces)}"\n'
+        f"        if len(text) == {RECORD_LENGTH} and {check}:\n"
+        f"            return text\n"
+        f"    return format_record(rid, dict(zip(names, ({args},))))\n"
+    )
+    exec(compile(source, f"<formatter {rid}>", "exec"), env)  # noqa: S102
+    return env["formatter"]
 
 
 # Per record: its data field names, and each field's encoder in column order (built once).

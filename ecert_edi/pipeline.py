@@ -12,11 +12,12 @@ from pathlib import Path
 
 from . import responses
 from .conditions import Condition, condition
-from .emitter import EnvelopeWriter
+from .emitter import EnvelopeWriter, compile_formatter
 from .layouts import LAYOUTS
 from .model import BatchInfo, Certificate, Entry, Envelope, Query, Transaction
 from .parser import BatchEnd, BatchStart, Header, check_envelope, parse_events
 from .reader import Source
+from .store import USAGE_FIELDS
 
 # Response application for each inbound one; a batch of an unknown application is answered TR.
 RESPONSE_APPLICATION = {"CR": "CA", "EN": "EA", "EC": "EZ"}
@@ -66,63 +67,57 @@ def process_file(path, store, out_dir: Path, clock: dt.datetime, response: Path 
         _write_atomically(target, _transmission_rejection(envelope, envelope.conditions, clock))
         return outcome
 
-    sender = envelope.sender
-    with store.write():
-        found = store.find_transmission(sender.sender_type, sender.sender_id,
-                                        sender.control_number)
-        if found is None:
-            tid = store.begin_transmission(sender.sender_type, sender.sender_id,
-                                           sender.control_number, envelope.content_hash, clock)
-            complete = False
-        elif found.content_hash != envelope.content_hash:
-            tid, complete = None, False
-        else:
-            tid, complete = found.id, found.complete
-            clock = found.clock  # a resumed run keeps the clock the transmission began with
-    if tid is None:  # the control number was used before with other content
+    try:
+        with _atomic_file(target) as out:
+            _respond(source, envelope, store, clock, out, outcome)
+        return outcome
+    except _ControlNumberUsed:
         reuse = condition("021", envelope.header.line, LAYOUTS["A"].field("control_number").pos)
         outcome.transmission_rejected = True
         outcome.conditions = [reuse]
         _write_atomically(target, _transmission_rejection(envelope, [reuse], clock))
         return outcome
-    if not complete:
-        try:
-            with _atomic_file(target) as out:
-                _respond(source, envelope, store, tid, clock, out, outcome)
-                out.flush()
-                os.fsync(out.fileno())
-                out.seek(0)
-                if store.complete_transmission(tid, _parts(out)):
-                    return outcome
-                raise _CompletedElsewhere
-        except _CompletedElsewhere:
-            pass
-    # Processed before, or finished meanwhile by another process: the first response, as stored.
-    outcome.repeated = True
-    outcome.transactions = outcome.accepted = outcome.rejected = 0
-    with store.read():
-        _write_atomically(target, store.response(tid))
-    return outcome
+    except _AlreadyProcessed as done:
+        # processed before, or finished meanwhile by another process: the first response
+        outcome.repeated = True
+        outcome.transactions = outcome.accepted = outcome.rejected = 0
+        with store.read():
+            _write_atomically(target, store.response(done.transmission))
+        return outcome
 
 
-class _CompletedElsewhere(Exception):
-    """Another process completed the transmission while this one was working on it."""
+class _AlreadyProcessed(Exception):
+    """The transmission is complete (before this run, or by another process meanwhile)."""
+
+    def __init__(self, transmission: int):
+        self.transmission = transmission
 
 
-def _respond(source, envelope: Envelope, store, tid: int, clock: dt.datetime, out,
+class _ControlNumberUsed(Exception):
+    """The control number was used before with other content (condition 021)."""
+
+
+def _respond(source, envelope: Envelope, store, clock: dt.datetime, out,
              outcome: Outcome) -> None:
-    """Stream the response: apply each transaction of each clean batch, in commits of many."""
+    """Record or resume the transmission, apply each transaction of each clean batch in commits
+    of many, stream the response, and keep it with the last commit.
+
+    Every commit first re-checks the transmission (another process may be working on the same
+    file), so nothing is applied twice; a small transmission costs a single durable commit.
+    """
     writer = EnvelopeWriter(out)
     sender = envelope.sender
     events = parse_events(source)
+    tid: int | None = None
     skipping = False
-    finished = False
-    while not finished:
+    while True:
         started = time.monotonic()
         applied = 0
         with store.write():
-            if store.transmission_complete(tid):
-                raise _CompletedElsewhere
+            if tid is None:
+                tid, clock = _transmission(store, envelope, clock)
+            elif store.transmission_complete(tid):
+                raise _AlreadyProcessed(tid)
             done = store.applied_through(tid)  # what an interrupted run already applied
             for ev in events:
                 if isinstance(ev, Header):
@@ -149,8 +144,29 @@ def _respond(source, envelope: Envelope, store, tid: int, clock: dt.datetime, ou
                     if applied >= COMMIT_EVERY or time.monotonic() - started > COMMIT_SECONDS:
                         break
             else:
-                finished = True
-    writer.end()
+                writer.end()
+                out.flush()
+                os.fsync(out.fileno())
+                out.seek(0)
+                if not store.complete_transmission(tid, _parts(out)):
+                    raise _AlreadyProcessed(tid)  # pragma: no cover - re-checked at the start
+                return
+
+
+def _transmission(store, envelope: Envelope, clock: dt.datetime) -> tuple[int, dt.datetime]:
+    """The transmission to work on: recorded now, or one an interrupted run began (with the
+    clock it began with); a completed one or a used control number ends the run."""
+    sender = envelope.sender
+    found = store.find_transmission(sender.sender_type, sender.sender_id, sender.control_number)
+    if found is None:
+        tid = store.begin_transmission(sender.sender_type, sender.sender_id,
+                                       sender.control_number, envelope.content_hash, clock)
+        return tid, clock
+    if found.content_hash != envelope.content_hash:
+        raise _ControlNumberUsed
+    if found.complete:
+        raise _AlreadyProcessed(found.id)
+    return found.id, found.clock
 
 
 def _open_batch(writer: EnvelopeWriter, rejected: BatchInfo | None, ev: BatchStart,
@@ -216,8 +232,12 @@ def _activity(a) -> str:
 def _usage(reply) -> Iterator[str]:
     for shown in reply.certificates:
         yield responses.s0(**shown.summary)
-        for row in shown.usage:
-            yield responses.s1(**row)
+        if shown.usage:
+            yield from (_S1(*values) for values in shown.usage.values())
+
+
+# S1 records come by the thousand: formatted from the ledger's values by a compiled formatter.
+_S1 = compile_formatter("S1", USAGE_FIELDS)
 
 
 def _response_header(envelope: Envelope, clock: dt.datetime) -> dict:

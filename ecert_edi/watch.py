@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import fcntl
+import glob
 import logging
 import os
 import re
@@ -12,6 +14,7 @@ import secrets
 import signal
 import socket
 import stat
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -192,9 +195,9 @@ class Watcher:
     def run(self, *, once: bool = False, poll: float = POLL_SECONDS,
             waiter: Callable[[float], None] | None = None) -> Tally:
         """Recover, then sweep; with `once` stop there, else wait for changes until stopped."""
-        self.folders.create()
         wait = waiter or ChangeWaiter(self.folders.inbox, self.stop).wait
         while not self.stop.is_set():
+            self.folders.create()  # an operator may have removed one meanwhile
             self.recover()
             self.sweep()
             if once:
@@ -228,13 +231,15 @@ class Watcher:
                 raise WatchError(f"cannot claim {_printable(item.name)} into "
                                  f"{self.folders.processing}: {exc.strerror or exc}") from exc
             if not _same_file(fd, claimed):
-                return False  # a newer file of that name: unlocked, recovery takes it
+                # the file we locked was finished meanwhile and a newer one of that name came:
+                # we moved the newer one, unlocked, so it is worked on like any leftover
+                return self._work(claimed, item.name, leftover=False)
             self._process(claimed, item.name)
             return True
         finally:
             os.close(fd)  # releases the lock, after the file has left processing/
 
-    def _work(self, claimed: Path, name: str) -> bool:
+    def _work(self, claimed: Path, name: str, *, leftover: bool = True) -> bool:
         """Finish a file found in processing/ if no live watcher holds it; False otherwise."""
         try:
             st = os.lstat(claimed)
@@ -251,12 +256,20 @@ class Watcher:
                 return False  # a live watcher is working on it
             if not _same_file(fd, claimed):
                 return False  # finished and moved away before we locked
-            log.info("%s: finishing a file left in processing/ by a stopped watcher",
-                     _printable(name))
+            if leftover:
+                log.info("%s: finishing a file left in processing/ by a stopped watcher",
+                         _printable(name))
+                self._remove_partial_responses(name)
             self._process(claimed, name)
             return True
         finally:
             os.close(fd)
+
+    def _remove_partial_responses(self, name: str) -> None:
+        """Temporary response files the stopped watcher was writing for this name."""
+        for partial in self.folders.outbox.glob(f".{glob.escape(name)}.resp.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
 
     def _open(self, path: Path, name: str) -> int | None:
         """A descriptor of a regular file, never following a link nor blocking on a FIFO."""
@@ -280,14 +293,15 @@ class Watcher:
             outcome = process_file(claimed, self.store, self.folders.outbox, clock,
                                    response=response)
         except SourceError as exc:
-            self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}")
+            self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}", locked=True)
             return
         except StoreError as exc:
             raise WatchError(str(exc)) from exc
         except OSError as exc:
             raise WatchError(f"cannot write the response of {name}: {exc.strerror or exc}") from exc
         except Exception as exc:  # noqa: BLE001 - one faulty file must not stop the folder
-            self._fail(claimed, name, f"processing failed: {type(exc).__name__}: {exc}")
+            self._fail(claimed, name, f"processing failed: {type(exc).__name__}: {exc}",
+                       locked=True)
             return
         try:
             archived = self._archive(claimed, name, clock)
@@ -301,19 +315,19 @@ class Watcher:
     def _archive(self, claimed: Path, name: str, clock: dt.datetime) -> Path:
         day = self.folders.archive / clock.strftime("%Y-%m-%d")
         day.mkdir(parents=True, exist_ok=True)
-        target = place(claimed, day, name)
+        target = place(claimed, day, name, link=True)
         _sync_dir(day)
         _sync_dir(self.folders.processing)
         return target
 
-    def _refuse(self, path: Path, name: str, reason: str) -> bool:
-        return self._fail(path, name, f"refused: {reason}")
+    def _fail(self, path: Path, name: str, reason: str, *, locked: bool = False) -> bool:
+        """Move an entry to failed/ with a .reason file beside it; False if another took it.
 
-    def _fail(self, path: Path, name: str, reason: str) -> bool:
-        """Move an entry to failed/ with a .reason file beside it; False if another took it."""
+        An entry we hold no lock on moves by rename, which fails for all but one watcher.
+        """
         shown = _printable(name)
         try:
-            target = place(path, self.folders.failed, _safe_name(name))
+            target = place(path, self.folders.failed, _safe_name(name), link=locked)
         except FileNotFoundError:
             return False
         except OSError as exc:
@@ -337,14 +351,16 @@ def file_line(name: str, outcome: Outcome, ms: float, archived: Path) -> str:
             f" {outcome.rejected} rejected{extra}, {ms:.0f} ms -> {archived}")
 
 
-def place(source: Path, folder: Path, name: str) -> Path:
+def place(source: Path, folder: Path, name: str, *, link: bool = False) -> Path:
     """Move `source` into `folder` as `name`, or `name.1`, `name.2`… never replacing a file.
 
-    A hard link is the atomic "create only if absent"; file systems without links (and entries
-    that cannot be linked, such as directories) get a checked rename.
+    With `link`, a hard link is the atomic "create only if absent" (then the source is removed);
+    file systems without links, and entries that cannot be linked, get a checked rename.  A rename
+    of a source that is gone fails (FileNotFoundError), so of several watchers moving one entry
+    only one succeeds.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    linkable = stat.S_ISREG(os.lstat(source).st_mode)
+    linkable = link and stat.S_ISREG(os.lstat(source).st_mode)
     for target in _candidates(folder, name):
         if linkable:
             try:
@@ -383,6 +399,15 @@ def _safe_name(name: str) -> str:
 def _printable(name: str) -> str:
     """A name as a log line shows it: one line, whatever bytes it holds."""
     return name if name.isprintable() else ascii(name)
+
+
+def _lock(fd: int) -> bool:
+    """An exclusive lock without waiting; the system drops it when the process dies."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _same_file(fd: int, path: Path) -> bool:
@@ -481,41 +506,49 @@ def serve(root: str, db: str, *, once: bool = False, clock: dt.datetime | None =
     0 when every file was answered; 1 when a file could not be read (it is in failed/) or the
     database or folders cannot be used.
     """
-    configure_logging()
     stop = threading.Event()
-    restore = handle_signals(stop)
+    with logging_to_stderr():
+        restore = handle_signals(stop)
+        try:
+            return _serve(root, db, once, clock, poll, worker, stop)
+        finally:
+            restore()
+
+
+def _serve(root, db, once, clock, poll, worker, stop) -> int:
     try:
+        Folders(Path(root)).create()
+    except OSError as exc:
+        log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
+        return 1
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        log.error("%s", exc)
+        return 1
+    with store:
+        watcher = Watcher(root, store, clock=clock, stop=stop)
+        who = f"worker {worker}" if worker is not None else "watcher"
+        log.info("%s started on %s (database %s%s)", who, root, db, ", once" if once else "")
         try:
-            folders = Folders(Path(root))
-            folders.create()
-        except OSError as exc:
-            log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
+            tally = watcher.run(once=once, poll=poll)
+        except WatchError as exc:
+            log.error("stopping: %s", exc)
             return 1
-        try:
-            store = Store(db)
-        except StoreError as exc:
-            log.error("%s", exc)
-            return 1
-        with store:
-            watcher = Watcher(root, store, clock=clock, stop=stop)
-            who = f"worker {worker}" if worker is not None else "watcher"
-            log.info("%s started on %s (database %s%s)", who, root, db,
-                     ", once" if once else "")
-            try:
-                tally = watcher.run(once=once, poll=poll)
-            except WatchError as exc:
-                log.error("stopping: %s", exc)
-                return 1
-            log.info("%s stopped: %d processed, %d failed", who, tally.processed, tally.failed)
-            return 1 if tally.failed else 0
-    finally:
-        restore()
+        log.info("%s stopped: %d processed, %d failed", who, tally.processed, tally.failed)
+        return 1 if tally.failed else 0
 
 
 def serve_workers(root: str, db: str, workers: int, **options) -> int:
     """Run `workers` watcher processes on one folder; the worst exit status of them."""
     import multiprocessing
 
+    with logging_to_stderr():
+        try:
+            Folders(Path(root)).create()  # before the workers start: files may come at once
+        except OSError as exc:
+            log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
+            return 1
     ctx = multiprocessing.get_context("spawn")  # no inherited database connection or lock
     procs = [ctx.Process(target=_worker_main, args=(root, db, n, options), name=f"worker-{n}")
              for n in range(1, workers + 1)]
@@ -543,16 +576,18 @@ def _worker_main(root: str, db: str, n: int, options: dict) -> None:
 class _UTCFormatter(logging.Formatter):
     converter = time.gmtime
 
-    def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", self.converter(record.created))
 
-
-def configure_logging() -> None:
-    """Log lines to standard error: UTC time, the watcher's process id, the message."""
-    if log.handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(_UTCFormatter("%(asctime)s ecert watch[%(process)d] %(message)s"))
+@contextlib.contextmanager
+def logging_to_stderr() -> Iterator[None]:
+    """Log lines on standard error while serving: UTC time, the process id, the message."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_UTCFormatter("%(asctime)s ecert watch[%(process)d] %(message)s",
+                                       datefmt="%Y-%m-%dT%H:%M:%SZ"))
+    level = log.level
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)

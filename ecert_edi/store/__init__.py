@@ -2,10 +2,18 @@
 
 from .connection import DEFAULT_TIMEOUT, StoreError
 from .database import Store, TransmissionConflict
-from .views import CertificateView, Discrepancy, LedgerRow, QueryAnswer, TransmissionRecord
+from .views import (
+    USAGE_FIELDS,
+    CertificateView,
+    Discrepancy,
+    LedgerRow,
+    QueryAnswer,
+    TransmissionRecord,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "USAGE_FIELDS",
     "CertificateView",
     "Discrepancy",
     "LedgerRow",

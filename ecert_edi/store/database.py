@@ -407,3 +407,7 @@ class _Usage:
 
     def __iter__(self) -> Iterator[dict]:
         return (row.s1 for row in self.store.ledger(*self.key))
+
+    def values(self) -> Iterator[tuple]:
+        """The same rows as tuples of S1 values in USAGE_FIELDS order."""
+        return rows.usage_values(self.store.conn, self.key)

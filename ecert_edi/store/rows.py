@@ -163,3 +163,16 @@ def ledger(conn: sqlite3.Connection, key: Key) -> Iterator[LedgerRow]:
         key,
     ):
         yield ledger_row(row)
+
+
+def usage_values(conn: sqlite3.Connection, key: Key) -> Iterator[tuple]:
+    """A certificate's ledger rows, oldest first, as S1 values in USAGE_FIELDS order (the EZ hot
+    path: no row objects)."""
+    fromiso = dt.date.fromisoformat
+    for entry_number, line, activity, quantity, balance, on, entry_date, ior in conn.execute(
+        "SELECT entry_number, line_number, activity, quantity, balance_after, activity_date,"
+        " entry_date, ior FROM activities WHERE country = ? AND certificate = ? ORDER BY id",
+        key,
+    ):
+        yield (entry_number, line, activity, quantity, balance, fromiso(on),
+               fromiso(entry_date) if entry_date else None, ior)

@@ -10,6 +10,19 @@ from typing import Any
 from ..rules import CertificateState, Decision
 
 
+# The S1 field names, in the order Usage.values() gives a ledger row's values.
+USAGE_FIELDS = (
+    "entry_number",
+    "line_number",
+    "activity",
+    "quantity",
+    "balance_after",
+    "activity_date",
+    "entry_date",
+    "ior_number",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerRow:
     """One row of the append-only activity ledger (an S1 record)."""
