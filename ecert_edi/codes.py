@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import pycountry
 
 # ISO 3166-1 alpha-2, officially assigned codes, from the maintained iso-codes data pycountry ships.

@@ -141,7 +141,7 @@ def encoder(field: Field, rid: str):
         return lambda value: rid
     if fmt == "F":
         return lambda value: blank
-    slow = lambda value: encode(field, value, rid)  # noqa: E731
+    slow = lambda value: encode(field, value, rid)
     if fmt == "AN":
         match = _AN_TEXT.fullmatch
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from ..rules import CertificateState, Decision
 
-
 # The S1 field names, in the order Usage.values() gives a ledger row's values.
 USAGE_FIELDS = (
     "entry_number",
