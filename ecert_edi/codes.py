@@ -54,7 +54,9 @@ _DOUBLED = {ch: v * 2 - 9 if v * 2 > 9 else v * 2 for ch, v in _PLAIN.items()}
 def check_digit(first10: str) -> int:
     """The entry-number check digit of spec 3.5 for the first 10 characters."""
     # from the rightmost going left, every other digit is doubled, starting with the rightmost
-    total = sum(_DOUBLED[ch] for ch in first10[::-2]) + sum(_PLAIN[ch] for ch in first10[-2::-2])
+    total = sum(map(_DOUBLED.__getitem__, first10[::-2])) + sum(
+        map(_PLAIN.__getitem__, first10[-2::-2])
+    )
     return (10 - total % 10) % 10
 
 

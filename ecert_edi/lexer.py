@@ -69,6 +69,7 @@ class Decoder:
         self.direction = direction
         self.well_formed = re.compile("".join(pattern(f, layout.rid) for f in layout.fields))
         self.action_slice = layout.field("action").slice if _has(layout, "action") else None
+        self.actions = codes_of(layout.field("action")) if self.action_slice else frozenset()
         self.plan = [
             (f, f.name, f.slice, f.fmt, codes_of(f) if f.fmt == "C" else None)
             for f in layout.data_fields
@@ -80,7 +81,7 @@ class Decoder:
         if self.action_slice is None:
             return None
         value = text[self.action_slice].rstrip()
-        return value if value in codes_of(self.layout.field("action")) else None
+        return value if value in self.actions else None
 
     def decode(self, text: str, line: int, length: int, action: Any = ...) -> tuple[Record, list]:
         """Decode one record; `action` defaults to the record's own action field."""

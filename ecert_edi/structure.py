@@ -21,6 +21,8 @@ START, OUTSIDE, IN_BATCH, AFTER_Z = range(4)
 # Applications each sender type may send (spec 4.2, condition 019).
 ALLOWED_SENDERS = {"CR": ("CG",), "EN": ("FL",), "EC": ("CG", "FL")}
 REPAIR_DEPTH = 4
+# (transaction kind, action) whose detail records are not read: a void's C1s, a cancel's E1s
+UNREAD_DETAILS = frozenset({("certificate", "D"), ("entry", "C")})
 
 
 class _Discard(Transformer):
@@ -145,6 +147,7 @@ class Walker:
         self.batch: BatchInfo | None = None
         self.batch_b_text = ""
         self.txn: Transaction | None = None
+        self.reads_details = True
         self.records = 0  # records from the first through Z, for the Z record count
         self.seq = 0
         self.a_text = ""
@@ -192,6 +195,7 @@ class Walker:
         headers = self.header_ids
         transaction_ids = TRANSACTION_IDS[direction]
         table, step = self.grammar.table, self.grammar.step
+        decoders = self.decoders
         count = line = 0
         with self.source.open() as fh:
             for line, text, length in iter_lines(fh):
@@ -215,6 +219,11 @@ class Walker:
                                 yield self.txn
                             batch.transaction_count += 1
                             self.txn = self._transaction(rid, line, text, length)
+                        elif self.reads_details and self.txn is not None:
+                            record, conds = decoders[rid].decode(text, line, length, None)
+                            self.txn.details.append(record)
+                            if conds:
+                                self.txn.conditions.extend(conds)
                         else:
                             self._detail(rid, line, text, length)
                         continue
@@ -407,23 +416,24 @@ class Walker:
         if not self.decode_transactions:
             return None
         record, conds = self.decoders[ttype].decode(text, line, length)
-        return TRANSACTION_CLASSES[ttype](header=record, conditions=conds, seq=self.seq)
+        txn = TRANSACTION_CLASSES[ttype](header=record, conditions=conds, seq=self.seq)
+        # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2)
+        self.reads_details = (txn.kind, txn.action) not in UNREAD_DETAILS
+        return txn
 
     def _detail(self, ttype: str, line: int, text: str, length: int) -> None:
         txn = self.txn
         if txn is None:
             return
-        if (txn.kind == "certificate" and txn.action == "D") or (
-            txn.kind == "entry" and txn.action == "C"
-        ):
-            # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2);
+        if not self.reads_details:
             # the record-level checks still apply to every line of the file
             txn.details.append(self._plain(ttype, line, text))
             txn.conditions.extend(_record_faults(text, line, length))
             return
-        record, conds = self.decoders[ttype].decode(text, line, length)
+        record, conds = self.decoders[ttype].decode(text, line, length, None)
         txn.details.append(record)
-        txn.conditions.extend(conds)
+        if conds:
+            txn.conditions.extend(conds)
 
     def _stray(self, ttype: str, line: int, text: str, length: int, placed: Condition) -> Stray:
         """A record out of place; its own faults (001, 002) go to the unit that holds it."""

@@ -82,12 +82,13 @@ def entry_conditions(txn: Transaction, sender: Sender) -> list[Condition]:
         out.append(condition("214", e0.line, 0))
     seen: set[int] = set()
     for e1 in txn.details:
-        line_number = e1.get("line_number")
+        values = e1.values  # read directly: this loop runs for every line of every entry
+        line_number = values.get("line_number")
         if line_number is not None:
             if line_number in seen:
                 out.append(condition("213", e1.line, 3))
             seen.add(line_number)
-        quantity = e1.get("quantity")
+        quantity = values.get("quantity")
         if quantity is not None and quantity <= 0:
             out.append(condition("216", e1.line, 38))
     return out
