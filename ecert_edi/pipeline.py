@@ -218,15 +218,13 @@ def _echo(txn: Transaction, name: str) -> str:
 
 
 def _activity(a) -> str:
-    return responses.r2(
-        line_number=a.line_number,
-        activity=a.activity,
-        certificate_number=a.certificate_number,
-        issuing_country=a.country,
-        quantity=a.quantity,
-        balance_after=a.balance_after,
-        unit_of_measure=a.unit,
-    )
+    return _R2(a.line_number, a.activity, a.certificate_number, a.country, a.quantity,
+               a.balance_after, a.unit)
+
+
+# R2 records come one per entry line: formatted by a formatter compiled from the layout.
+_R2 = compile_formatter("R2", ("line_number", "activity", "certificate_number",
+                               "issuing_country", "quantity", "balance_after", "unit_of_measure"))
 
 
 def _usage(reply) -> Iterator[str]:

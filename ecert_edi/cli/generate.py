@@ -37,8 +37,10 @@ def generate(certificates: int, entries: int, queries: int, seed: int, out_dir: 
     them in order accepts most entries and rejects the planned overuse (202) and wrong-IOR (201)
     attempts.
 
-    Example: ecert generate -n 1000 -m 20000 -q 50 --seed 7 --out gen/ &&
-    ecert process --db gen.db --out resp/ --clock 2026-01-15T09:30:00 gen/0*.txt
+    \b
+    Example:
+      ecert generate -n 1000 -m 20000 -q 50 --seed 7 --out gen/
+      ecert process --db gen.db --out resp/ --clock 2026-01-15T09:30:00 gen/0*.txt
     """
     summary = generate_set(out_dir, certificates, entries, queries, seed, filers=filers,
                            batch_size=batch_size, entries_per_file=entries_per_file)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another process's write lock
+CACHE_KIB = 65536  # SQLite page cache: the certificates and ledger pages a batch touches
 
 
 class StoreError(Exception):
@@ -24,6 +25,9 @@ def connect(path: str, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # a savepoint's statement journal in memory, not in a temporary file (one per unit)
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     except sqlite3.Error as exc:
         conn.close()
         raise StoreError(f"cannot use database {path}: {exc}") from exc
@@ -37,9 +41,11 @@ class Transactions:
         self.conn = conn
         self.path = path
         self._savepoints = 0
-        # Changes at every BEGIN and every rollback: what was read under one generation may be
-        # kept for its length (no other process writes while BEGIN IMMEDIATE holds the lock).
+        # Changes when another connection has committed since this one last looked, and at every
+        # rollback: what this connection read (and wrote) under one generation is still what is
+        # stored (no other process writes while BEGIN IMMEDIATE holds the lock).
         self.generation = 0
+        self._data_version: int | None = None
 
     def failure(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(f"database {self.path}: {exc}")
@@ -92,11 +98,16 @@ class Transactions:
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[None]:
-        self.generation += 1
         try:
             self.conn.execute(begin)
+            # read inside the transaction, so no commit can slip in between look and use
+            (version,) = self.conn.execute("PRAGMA data_version").fetchone()
         except sqlite3.Error as exc:
+            self.generation += 1
             raise self.failure(exc) from exc
+        if version != self._data_version:
+            self._data_version = version
+            self.generation += 1
         try:
             yield
         except BaseException as exc:
@@ -109,6 +120,7 @@ class Transactions:
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
+            self.generation += 1
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise self.failure(exc) from exc

@@ -33,6 +33,9 @@ from .schema import LATEST, migrate, schema_version
 from .views import CertificateView, Discrepancy, LedgerRow, QueryAnswer, TransmissionRecord
 
 
+CACHED_CERTIFICATES = 50_000  # certificates kept in memory between reads, at most
+
+
 class TransmissionConflict(StoreError):
     """A control number already recorded for the sender with other content (condition 021)."""
 
@@ -171,13 +174,13 @@ class Store:
             return decision
 
     def _certificate(self, key: Key) -> CertificateState | None:
-        """A certificate as stored, read once per write transaction.
+        """A certificate as stored, read once while no other connection writes.
 
         Inside BEGIN IMMEDIATE no other process writes, so what this one read (and then changed
-        itself) stays true until the transaction ends; a new transaction or any rollback starts
-        afresh.
+        itself) stays true; it is kept across transactions until another connection commits
+        (PRAGMA data_version tells) or anything is rolled back.
         """
-        if self._generation != self.tx.generation:
+        if self._generation != self.tx.generation or len(self._certificates) > CACHED_CERTIFICATES:
             self._certificates.clear()
             self._generation = self.tx.generation
         try:
