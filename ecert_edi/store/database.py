@@ -32,7 +32,6 @@ from .ledger import check_ledger
 from .schema import LATEST, migrate, schema_version
 from .views import CertificateView, Discrepancy, LedgerRow, QueryAnswer, TransmissionRecord
 
-
 CACHED_CERTIFICATES = 50_000  # certificates kept in memory between reads, at most
 
 
