@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pycountry
 
@@ -28,6 +29,7 @@ FILER_CODE_PATTERN = re.compile(r"[A-Z0-9]{3}")
 ENTRY_NUMBER_PATTERN = re.compile(r"[A-Z0-9]{3}\d{8}")
 
 
+@lru_cache(maxsize=65536)  # importers send many entries: their numbers repeat
 def valid_ior(field: str) -> bool:
     """Whether a 12-column IOR field holds one of the three canonical forms."""
     return IOR_PATTERN.fullmatch(field.ljust(12)) is not None

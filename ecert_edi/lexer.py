@@ -135,48 +135,50 @@ def compile_fast(layout: Layout, direction: str):
     layout stays the one definition it comes from.
     """
     env: dict[str, Any] = {"condition": condition, "DATES": DATES, "decode_time": decode_time}
-    body = ["def fast(text, line, conds, action):", "    v = {}"]
+    body = ["def fast(text, line, conds, action):"]
+    names = []
     for i, f in enumerate(layout.data_fields):
+        x = f"x{i}"
+        names.append(f"{f.name!r}: {x}")
         env[f"codes{i}"] = codes_of(f) if f.fmt == "C" else None
         pad = "    "
         if f.actions is not None:
             body.append(f"    if action is not None and action not in {f.actions!r}:")
-            body.append(f"        v[{f.name!r}] = None")
+            body.append(f"        {x} = None")
             body.append("    else:")
             pad = "        "
         blank = " " * f.length
         body.append(f"{pad}s = text[{f.start}:{f.end}]")
         if f.use == "R" and direction == "inbound":
-            body.append(f"{pad}v[{f.name!r}] = None")
+            body.append(f"{pad}{x} = None")
             body.append(f"{pad}if s != {blank!r}: conds.append(condition('010', line, {f.pos}))")
             continue
         if f.fmt == "AN":
-            body.append(f"{pad}x = s.rstrip() or None")
+            body.append(f"{pad}{x} = s.rstrip() or None")
         elif f.fmt == "C":
-            body.append(f"{pad}x = s.rstrip() or None")
-            body.append(f"{pad}if x is not None and x not in codes{i}:")
-            body.append(f"{pad}    conds.append(condition('008', line, {f.pos})); x = None")
+            body.append(f"{pad}{x} = s.rstrip() or None")
+            body.append(f"{pad}if {x} is not None and {x} not in codes{i}:")
+            body.append(f"{pad}    conds.append(condition('008', line, {f.pos})); {x} = None")
         elif f.fmt in ("N", "Q"):
-            body.append(f"{pad}x = int(s) if s[0] != ' ' else None")
+            body.append(f"{pad}{x} = int(s) if s[0] != ' ' else None")
             if f.min is not None:
-                body.append(f"{pad}if x is not None and x < {f.min}:")
-                body.append(f"{pad}    conds.append(condition('006', line, {f.pos})); x = None")
+                body.append(f"{pad}if {x} is not None and {x} < {f.min}:")
+                body.append(f"{pad}    conds.append(condition('006', line, {f.pos})); {x} = None")
         elif f.fmt == "D":
-            body.append(f"{pad}x = DATES.get(s)")
-            body.append(f"{pad}if x is None and s[0] != ' ':")
+            body.append(f"{pad}{x} = DATES.get(s)")
+            body.append(f"{pad}if {x} is None and s[0] != ' ':")
             body.append(f"{pad}    conds.append(condition('007', line, {f.pos}))")
         elif f.fmt == "T":
-            body.append(f"{pad}x = decode_time(s)")
-            body.append(f"{pad}if x is None and s[0] != ' ':")
+            body.append(f"{pad}{x} = decode_time(s)")
+            body.append(f"{pad}if {x} is None and s[0] != ' ':")
             body.append(f"{pad}    conds.append(condition('009', line, {f.pos}))")
         mandatory = {"M": "True", "R": "True", "M*": "action is not None"}.get(f.use)
         if f.echo and direction == "response":
             mandatory = None  # echoes an inbound value that may have been unreadable
         if mandatory is not None:
-            body.append(f"{pad}if x is None and s == {blank!r} and {mandatory}:")
+            body.append(f"{pad}if {x} is None and s == {blank!r} and {mandatory}:")
             body.append(f"{pad}    conds.append(condition({f.missing!r}, line, {f.pos}))")
-        body.append(f"{pad}v[{f.name!r}] = x")
-    body.append("    return v")
+    body.append(f"    return {{{', '.join(names)}}}")
     exec(compile("\n".join(body), f"<decoder {layout.rid} {direction}>", "exec"), env)  # noqa: S102
     return env["fast"]
 

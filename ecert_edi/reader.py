@@ -104,12 +104,12 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, str, int]]:
     LINE_LIMIT, so a binary file without line endings never fills memory.
     """
     number = 0
-    kept, total, last = b"", 0, b""  # a line not yet ended: its start, true length, last byte
+    kept, total, last = "", 0, ""  # a line not yet ended: its start, true length, last character
     while True:
         block = stream.read(BLOCK)
         if not block:
             break
-        pieces = block.split(b"\n")
+        pieces = block.decode("latin-1").split("\n")  # byte for byte: one character a byte
         tail = pieces.pop()
         for piece in pieces:
             number += 1
@@ -119,15 +119,15 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, str, int]]:
                 length += total
                 end = end or last
                 piece = (kept + piece)[:LINE_LIMIT]
-                kept, total = b"", 0
-            if end == b"\r":  # CR LF: the CR is the line ending, not the record
+                kept, total = "", 0
+            if end == "\r":  # CR LF: the CR is the line ending, not the record
                 length -= 1
                 if len(piece) > length:
                     piece = piece[:length]
             if len(piece) > LINE_LIMIT:
                 piece = piece[:LINE_LIMIT]
             if length:  # zero-length lines are ignored, but counted
-                yield number, piece.decode("latin-1"), length
+                yield number, piece, length
         if tail:
             if len(kept) < LINE_LIMIT:
                 kept = (kept + tail)[:LINE_LIMIT]
@@ -138,12 +138,12 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, str, int]]:
         yield from _last_line(number, kept, total, last)
 
 
-def _last_line(number: int, kept: bytes, total: int, last: bytes):
-    if last == b"\r":
+def _last_line(number: int, kept: str, total: int, last: str):
+    if last == "\r":
         total -= 1
         kept = kept[:total]
     if total:
-        yield number, kept.decode("latin-1"), total
+        yield number, kept, total
 
 
 class ContentHash:

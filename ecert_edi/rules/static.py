@@ -63,14 +63,14 @@ def entry_conditions(txn: Transaction, sender: Sender) -> list[Condition]:
     """103, 211-216 of an EN transaction."""
     e0 = txn.header
     out: list[Condition] = []
-    number = e0.get("entry_number")
+    number = e0.values.get("entry_number")
     if number is not None:
         if not valid_entry_number(number):
             out.append(condition("211", e0.line, 4))
         filer = sender_id(sender)
         if filer is not None and number[:3] != filer:
             out.append(condition("212", e0.line, 4))
-    ior = e0.get("ior_number")
+    ior = e0.values.get("ior_number")
     if ior is not None and not valid_ior(ior):
         out.append(condition("103", e0.line, 15))
     action = txn.action
