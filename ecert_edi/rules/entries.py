@@ -112,7 +112,8 @@ def line_conditions(
     faulty_lines = {c.line for c in earlier if c.is_error}
     out: list[Condition] = []
     for e1 in txn.details:
-        country, number = e1.get("issuing_country"), e1.get("certificate_number")
+        values = e1.values  # read directly: this loop runs for every line of every entry
+        country, number = values.get("issuing_country"), values.get("certificate_number")
         if country is None or number is None:
             continue
         key = (country, number)
@@ -125,15 +126,15 @@ def line_conditions(
             found.append(condition("206", e1.line, 6))
         if entry_ior is not None and entry_ior != cert.ior:
             found.append(condition("201", e1.line, 6))
-        unit = e1.get("unit_of_measure")
+        unit = values.get("unit_of_measure")
         if unit is not None and unit != cert.unit:
             found.append(condition("203", e1.line, 50))
-        hts = e1.get("hts_number")
+        hts = values.get("hts_number")
         if hts is not None and cert.tariffs and hts not in cert.tariffs:
             found.append(condition("204", e1.line, 28))
         if entry_date is not None and not _valid_on(cert, entry_date):
             found.append(condition("205", e1.line, 6))
-        quantity = e1.get("quantity")
+        quantity = values.get("quantity")
         if quantity is not None and quantity > available.get(key, 0):
             found.append(condition("202", e1.line, 38))
         out.extend(found)
@@ -176,15 +177,16 @@ def _lines_of(txn: Transaction) -> list[tuple[Record, EntryLine]] | None:
     """The transaction's E1 lines in file order, None while a value of one is missing."""
     out = []
     for e1 in txn.details:
+        get = e1.values.get
         values = (
-            e1.get("line_number"),
-            e1.get("issuing_country"),
-            e1.get("certificate_number"),
-            e1.get("hts_number"),
-            e1.get("quantity"),
-            e1.get("unit_of_measure"),
+            get("line_number"),
+            get("issuing_country"),
+            get("certificate_number"),
+            get("hts_number"),
+            get("quantity"),
+            get("unit_of_measure"),
         )
-        if any(v is None for v in values):
+        if None in values:
             return None
         out.append((e1, EntryLine(*values)))
     return out
