@@ -209,9 +209,16 @@ def pattern(field: Field, rid: str) -> str:
     return f"(?:[0-9]{{{n}}}| {{{n}}})"  # N, Q, D, T
 
 
+# Every character of Latin-1 (a byte of the input) outside AN, mapped to a space.
+_SANITIZE = {i: " " for i in range(256) if chr(i) not in AN_CHARS}
+
+
 def sanitize(text: str) -> str:
     """An echoed value with every character outside AN replaced by a space (spec 8)."""
-    return "".join(ch if ch in AN_CHARS else " " for ch in text)
+    text = text.translate(_SANITIZE)
+    if not text.isascii():  # beyond Latin-1 (only from a caller, never from a file)
+        text = "".join(ch if ch in AN_CHARS else " " for ch in text)
+    return text
 
 
 def quantity_text(hundredths: int) -> str:

@@ -24,13 +24,21 @@ def echo(rid: str, name: str, text: str | None) -> str | None:
     """
     if text is None:
         return None
-    field = LAYOUTS[rid].field(name)
     value = sanitize(text).rstrip(" ")
     if not value:
         return None
-    if field.fmt == "C" and value not in codes_of(field):
+    codes = _ECHO_CODES[rid, name]
+    if codes is not None and value not in codes:
         return None
     return value
+
+
+# For each response field: the codes it admits (None for a field that is not a code field).
+_ECHO_CODES = {
+    (rid, f.name): codes_of(f) if f.fmt == "C" else None
+    for rid, layout in LAYOUTS.items()
+    for f in layout.data_fields
+}
 
 
 # The mandatory fields of each response record, worked out once from the layouts.
