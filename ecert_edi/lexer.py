@@ -30,6 +30,8 @@ TRANSACTION_IDS = {
     for direction in APPLICATIONS
 }
 _PRINTABLE = re.compile(r"[ -~]*")
+ACTION_FIELDS = ("action", "query_type")
+LAST_COLUMN = 99  # the largest column an R1 record can give
 
 
 def token_type(text: str, direction: str) -> str:
@@ -50,6 +52,10 @@ def record_faults(text: str, line: int, length: int, out: list[Condition]) -> st
     """Record-level checks (001 non-printable byte, 002 too long); returns the 80 padded columns."""
     if length > RECORD_LENGTH:
         out.append(condition("002", line, RECORD_LENGTH + 1))
+        # a byte past column 80 is still reported where the R1 column (two digits) can say so
+        for i in range(RECORD_LENGTH, min(len(text), LAST_COLUMN)):
+            if not " " <= text[i] <= "~":
+                out.append(condition("001", line, i + 1))
         text = text[:RECORD_LENGTH]
     elif len(text) < RECORD_LENGTH:
         text = text.ljust(RECORD_LENGTH)
@@ -68,8 +74,10 @@ class Decoder:
         self.rid = layout.rid
         self.direction = direction
         self.well_formed = re.compile("".join(pattern(f, layout.rid) for f in layout.fields))
-        self.action_slice = layout.field("action").slice if _has(layout, "action") else None
-        self.actions = codes_of(layout.field("action")) if self.action_slice else frozenset()
+        # the field whose code decides which fields are read: an action, or a query's type
+        action = next((f for f in layout.fields if f.name in ACTION_FIELDS), None)
+        self.action_slice = action.slice if action is not None else None
+        self.actions = codes_of(action) if action is not None else frozenset()
         self.plan = [
             (f, f.name, f.slice, f.fmt, codes_of(f) if f.fmt == "C" else None)
             for f in layout.data_fields
@@ -120,10 +128,6 @@ class Decoder:
                 if use == "M" or use == "R" or (use == "M*" and action is not None):
                     conds.append(condition(f.missing, line, f.pos))
         return Record(self.rid, line, values, text), conds
-
-
-def _has(layout: Layout, name: str) -> bool:
-    return any(f.name == name for f in layout.fields)
 
 
 def compile_fast(layout: Layout, direction: str):

@@ -62,9 +62,10 @@ def process_file(path, store, out_dir: Path, clock: dt.datetime, response: Path 
     outcome = Outcome(name=source.name, response=target)
     envelope = check_envelope(source)
     if envelope.rejected:
+        conditions = envelope.conditions + _control_number_reused(store, envelope)
         outcome.transmission_rejected = True
-        outcome.conditions = envelope.conditions
-        _write_atomically(target, _transmission_rejection(envelope, envelope.conditions, clock))
+        outcome.conditions = conditions
+        _write_atomically(target, _transmission_rejection(envelope, conditions, clock))
         return outcome
 
     try:
@@ -72,7 +73,7 @@ def process_file(path, store, out_dir: Path, clock: dt.datetime, response: Path 
             _respond(source, envelope, store, clock, out, outcome)
         return outcome
     except _ControlNumberUsed:
-        reuse = condition("021", envelope.header.line, LAYOUTS["A"].field("control_number").pos)
+        reuse = _reuse(envelope)
         outcome.transmission_rejected = True
         outcome.conditions = [reuse]
         _write_atomically(target, _transmission_rejection(envelope, [reuse], clock))
@@ -84,6 +85,25 @@ def process_file(path, store, out_dir: Path, clock: dt.datetime, response: Path 
         with store.read():
             _write_atomically(target, store.response(done.transmission))
         return outcome
+
+
+def _reuse(envelope: Envelope) -> Condition:
+    return condition("021", envelope.header.line, LAYOUTS["A"].field("control_number").pos)
+
+
+def _control_number_reused(store, envelope: Envelope) -> list[Condition]:
+    """021 for a transmission rejected on other grounds too, when its control number can be
+    read and was used before with other content (every check that can be computed is run)."""
+    sender = envelope.sender
+    if envelope.header is None or None in (sender.sender_type, sender.sender_id,
+                                           sender.control_number):
+        return []
+    with store.read():
+        found = store.find_transmission(sender.sender_type, sender.sender_id,
+                                        sender.control_number)
+    if found is None or found.content_hash == envelope.content_hash:
+        return []
+    return [_reuse(envelope)]
 
 
 class _AlreadyProcessed(Exception):

@@ -342,14 +342,15 @@ class Walker:
     def _open_batch(self, ttype: str, line: int, text: str, length: int) -> Iterator:
         self.envelope.batch_count += 1
         ordinal = self.envelope.batch_count
-        record, _ = self.decoders["B"].decode(text, line, length)
+        record, conds = self.decoders["B"].decode(text, line, length)
         application = text[1:3] if ttype != "B_XX" else None
         number = record["batch_number"]
         batch = self.batch = BatchInfo(ordinal, line, application, number)
         batch.record_count = 1
         self.phase = IN_BATCH
         self.batch_b_text = record.raw
-        batch.conditions.extend(_record_faults(text, line, length))
+        # the record's and its fields' own faults; an application it does not know is 020 below
+        batch.conditions.extend(c for c in conds if not (c.code == "008" and c.column == 2))
         if application is None:
             self._batch("020", line, 2)
         elif self.direction == "inbound":
@@ -365,9 +366,10 @@ class Walker:
         if self.txn is not None:
             yield self.txn
             self.txn = None
-        record, _ = self.decoders["Y"].decode(text, line, length)
+        record, conds = self.decoders["Y"].decode(text, line, length)
         raw = record.raw
-        batch.conditions.extend(_record_faults(text, line, length))
+        # the record's and its fields' own faults; its application is compared with B's (016)
+        batch.conditions.extend(c for c in conds if not (c.code == "008" and c.column == 2))
         if raw[1:10] != self.batch_b_text[1:10]:  # application and batch number as in B
             self._batch("016", line, 4)
         if raw[10:17] != f"{batch.transaction_count:07d}":
@@ -398,9 +400,9 @@ class Walker:
         yield BatchEnd(batch, record)
 
     def _trailer(self, line: int, text: str, length: int) -> Iterator:
-        record, _ = self.decoders["Z"].decode(text, line, length)
+        record, conds = self.decoders["Z"].decode(text, line, length)
         raw = record.raw
-        self.envelope.conditions.extend(_record_faults(text, line, length))
+        self.envelope.conditions.extend(conds)  # the record's and its fields' own faults
         if self.envelope.header is not None and raw[1:15] != self.a_text[27:41]:
             self._transmission("012", line, 2)
         if raw[15:22] != f"{self.envelope.batch_count:07d}":

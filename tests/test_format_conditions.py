@@ -465,17 +465,25 @@ def test_z_control_number_unlike_a_is_012_at_z_column_2():
     assert levels(lines) == {**CLEAN, "transmission": [E(6, 2, "012")]}
 
 
-@pytest.mark.parametrize("count", [0, 2, Raw("ABCDEFG")])
-def test_z_batch_count_wrong_is_013_at_z_column_16(count):
+# A count that is not digits only is also the field's own 006 (spec 3.2), beside the mismatch.
+@pytest.mark.parametrize("count, own", [(0, []), (2, []), (Raw("ABCDEFG"), ["006"])])
+def test_z_batch_count_wrong_is_013_at_z_column_16(count, own):
     lines = cr(certificate(), batch_count=count)
-    assert levels(lines) == {**CLEAN, "transmission": [E(6, 16, "013")]}
+    expected = sorted([E(6, 16, "013")] + [E(6, 16, code) for code in own])
+    assert levels(lines) == {**CLEAN, "transmission": expected}
 
 
-@pytest.mark.parametrize("count", [5, 7, 4, Raw("6")])
-def test_z_record_count_wrong_is_014_at_z_column_23(count):
+@pytest.mark.parametrize("count, own", [(5, []), (7, []), (4, []), (Raw("6"), ["006"])])
+def test_z_record_count_wrong_is_014_at_z_column_23(count, own):
     # 6 records, A and Z included; "6" left-justified is not the zero-filled number
     lines = cr(certificate(), record_count=count)
-    assert levels(lines) == {**CLEAN, "transmission": [E(6, 23, "014")]}
+    expected = sorted([E(6, 23, "014")] + [E(6, 23, code) for code in own])
+    assert levels(lines) == {**CLEAN, "transmission": expected}
+
+
+def test_blank_z_count_is_005_beside_013():
+    lines = cr(certificate(), batch_count=Raw(" " * 7))
+    assert levels(lines) == {**CLEAN, "transmission": [E(6, 16, "005"), E(6, 16, "013")]}
 
 
 def test_z_counts_cover_every_batch_and_record():
@@ -528,10 +536,11 @@ def test_batch_number_out_of_sequence_or_b_y_mismatch_is_016_at_column_4(lines, 
     assert found["batches"] == {ordinal: [E(*place, "016")]}
 
 
-@pytest.mark.parametrize("count", [0, 2, Raw("1")])
-def test_y_transaction_count_wrong_is_017_at_y_column_11(count):
+@pytest.mark.parametrize("count, own", [(0, []), (2, []), (Raw("1"), ["006"])])
+def test_y_transaction_count_wrong_is_017_at_y_column_11(count, own):
     lines = transmission(batch("CR", certificate(), transaction_count=count))
-    assert levels(lines) == {**CLEAN, "batches": {1: [E(5, 11, "017")]}}
+    expected = sorted([E(5, 11, "017")] + [E(5, 11, code) for code in own])
+    assert levels(lines) == {**CLEAN, "batches": {1: expected}}
 
 
 @pytest.mark.parametrize("count", [3, 5, 0])
