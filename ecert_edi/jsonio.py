@@ -152,7 +152,43 @@ def to_json(source, direction: str | None = None) -> dict[str, Any]:
                 }
             )
     doc["conditions"] = [condition_json(c) for c in sorted(set(parsed.conditions))]
+    physical = physical_form(src)
+    if physical:
+        doc["physical"] = physical
     return doc
+
+
+def physical_form(src) -> dict[str, Any]:
+    """How the file's lines are written, where it differs from LF lines of 80 columns with a
+    final LF and no empty line: the line ending, lines that end in CR LF when the ending is mixed,
+    lines shorter than 80 (transports strip trailing blanks), empty lines (from the record line
+    numbers and the count of lines), and a missing final line ending.  to_abi uses it to give a
+    valid file back byte for byte."""
+    with src.open() as fh:
+        data = fh.read()
+    lines = data.split(b"\n")
+    final = lines[-1] == b""
+    if final:
+        lines.pop()
+    crlf = [n for n, line in enumerate(lines, 1) if line.endswith(b"\r")]
+    widths = {}
+    for n, line in enumerate(lines, 1):
+        width = len(line) - line.endswith(b"\r")
+        if 0 < width < RECORD_LENGTH:
+            widths[str(n)] = width
+    empty = sum(1 for line in lines if line in (b"", b"\r"))
+    out: dict[str, Any] = {}
+    if crlf and len(crlf) == len(lines):
+        out["line_ending"] = "CRLF"
+    elif crlf:
+        out["crlf_lines"] = crlf
+    if widths:
+        out["short_lines"] = widths
+    if empty:
+        out["lines"] = len(lines)
+    if not final and lines:
+        out["final_line_ending"] = False
+    return out
 
 
 # -- JSON -> ABI ---------------------------------------------------------------------------------
@@ -330,7 +366,59 @@ def write_abi(doc: Any, stream: TextIO) -> None:
 
 
 def to_abi(doc: Any) -> str:
-    """The ABI text (LF lines of 80 columns, final LF) of a JSON document, or DocumentError."""
+    """The ABI text of a JSON document, or DocumentError: LF lines of 80 columns with a final LF,
+    or as its "physical" object says the file was written."""
     out = io.StringIO()
     write_abi(doc, out)
-    return out.getvalue()
+    text = out.getvalue()
+    physical = doc.get("physical") if isinstance(doc, Mapping) else None
+    if not physical:
+        return text
+    if not isinstance(physical, Mapping):
+        raise DocumentError('"physical" must be an object')
+    return _as_written(text.split("\n")[:-1], _record_lines(doc), physical)
+
+
+def _record_lines(doc: Mapping) -> list[int]:
+    """The line numbers of the document's records, in the order to_abi writes them."""
+    found = []
+
+    def add(obj):
+        if isinstance(obj, Mapping) and isinstance(obj.get("line"), int):
+            found.append(obj["line"])
+
+    add(doc.get("header"))
+    for batch in doc.get("batches") or []:
+        add(batch.get("header"))
+        for txn in batch.get("transactions") or []:
+            add(txn.get("header"))
+            for detail in txn.get("details") or []:
+                add(detail)
+        add(batch.get("trailer"))
+    add(doc.get("trailer"))
+    for stray in doc.get("stray") or []:
+        add(stray)
+    return sorted(found)
+
+
+def _as_written(records: list[str], numbers: list[int], physical: Mapping) -> str:
+    try:
+        if len(numbers) != len(records) or len(set(numbers)) != len(numbers):
+            raise DocumentError('"physical" needs every record to have its own "line"')
+        count = int(physical.get("lines", max(numbers, default=0)))
+        short = {int(n): int(w) for n, w in (physical.get("short_lines") or {}).items()}
+        crlf = set(map(int, physical.get("crlf_lines") or []))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise DocumentError(f'"physical" is not as docs/json.md describes: {exc}') from None
+    lines = [""] * max(count, max(numbers, default=0))
+    for number, text in zip(numbers, records, strict=True):
+        width = short.get(number)
+        if width is not None and not text[width:].strip(" "):
+            text = text[:width]  # a line its transport had stripped of trailing blanks
+        lines[number - 1] = text
+    every = physical.get("line_ending") == "CRLF"
+    ends = ["\r\n" if every or n in crlf else "\n" for n in range(1, len(lines) + 1)]
+    text = "".join(line + end for line, end in zip(lines, ends, strict=True))
+    if physical.get("final_line_ending") is False and lines:
+        text = text[: -len(ends[-1])]
+    return text

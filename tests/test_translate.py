@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ecert_edi import responses
+from ecert_edi import jsonio, responses
 from ecert_edi.cli import main
 from ecert_edi.conditions import condition
 from ecert_edi.emitter import EnvelopeWriter
@@ -133,10 +135,10 @@ def test_invalid_file_still_translates_with_its_conditions():
     e1 = batch["transactions"][0]["details"][0]
     assert e1["issuing_country"] is None and e1["raw"] == lines[3]
     assert e1["quantity"] == "10000.00"  # the readable fields are still there
-    # back to ABI: the same records, normalised to LF, no Y invented
+    # back to ABI: the same records, as written (CR LF, no final ending), no Y invented
     back = run("-", "--to", "abi", input=result.stdout)
     assert back.exit_code == 0
-    assert back.stdout_bytes.decode() == "".join(line + "\n" for line in lines)
+    assert back.stdout_bytes.decode() == text
 
 
 def test_stray_and_binary_records_go_back_where_they_stood():
@@ -239,3 +241,35 @@ def test_help_shows_an_example():
     result = run("--help")
     assert result.exit_code == 0
     assert "ecert translate" in result.stdout and "--to json" in result.stdout
+
+
+# -- files as transports write them: the physical form comes back byte for byte ----------------
+
+_SPEC_LINES = (FIXTURES / "entry.txt").read_bytes().split(b"\n")[:-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    endings=st.lists(st.sampled_from([b"\n", b"\r\n"]), min_size=len(_SPEC_LINES),
+                     max_size=len(_SPEC_LINES)),
+    stripped=st.lists(st.booleans(), min_size=len(_SPEC_LINES), max_size=len(_SPEC_LINES)),
+    empties=st.lists(st.integers(0, len(_SPEC_LINES)), max_size=3),
+    final=st.booleans(),
+)
+def test_valid_file_as_a_transport_wrote_it_round_trips_exactly(endings, stripped, empties,
+                                                                  final):
+    # spec 3.1: LF or CR LF, trailing blanks stripped, empty lines ignored, last ending optional;
+    # spec 8: ABI -> JSON -> ABI and JSON -> ABI -> JSON are identities for valid files
+    lines = [line.rstrip(b" ") if strip else line for line, strip in zip(_SPEC_LINES, stripped)]
+    parts = []
+    for i, (line, end) in enumerate(zip(lines, endings)):
+        parts.extend([b"\n"] * empties.count(i))
+        parts.append(line + end)
+    data = b"".join(parts)
+    if not final:
+        data = data[: -len(endings[-1])]
+    doc = jsonio.to_json(data)
+    assert doc["conditions"] == []
+    text = jsonio.to_abi(doc)
+    assert text.encode("latin-1") == data
+    assert jsonio.to_json(text.encode("latin-1")) == doc
