@@ -32,16 +32,16 @@ def format_record(rid: str, values: Mapping[str, Any]) -> str:
     return "".join([enc(get(name)) for name, enc in encoders])
 
 
-def compile_formatter(rid: str, names: tuple[str, ...]):
+def compile_formatter(rid: str, names: tuple[str, ...], fallback=None):
     """format_record for values given in `names` order, compiled once from the layout.
 
     For records written by the thousand from stored values (S1 usage rows): one f-string builds
     the record, and the layout's own pattern and code lists check it.  A record with an absent
-    value, or one that does not check, goes through format_record, which writes it or refuses the
-    value that does not fit.
+    value, or one that does not check, goes through `fallback(rid, values)` (format_record unless
+    given), which writes it or refuses the value that does not fit.
     """
     layout = LAYOUTS[rid]
-    env: dict[str, Any] = {"format_record": format_record, "names": names, "rid": rid}
+    env: dict[str, Any] = {"format_record": fallback or format_record, "names": names, "rid": rid}
     pieces, checks = [], []
     for f in layout.fields:
         if f.fmt == "ID":

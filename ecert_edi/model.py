@@ -156,7 +156,6 @@ class Envelope:
     conditions: list[Condition] = field(default_factory=list)  # transmission level
     content_hash: str = ""
     record_count: int = 0  # non-empty lines
-    line_count: int = 0  # physical lines
 
     @property
     def rejected(self) -> bool:

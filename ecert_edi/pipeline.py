@@ -12,12 +12,11 @@ from pathlib import Path
 
 from . import responses
 from .conditions import Condition, condition
-from .emitter import EnvelopeWriter, compile_formatter
+from .emitter import EnvelopeWriter
 from .layouts import LAYOUTS
 from .model import BatchInfo, Certificate, Entry, Envelope, Query, Transaction
 from .parser import BatchEnd, BatchStart, Header, check_envelope, parse_events
 from .reader import Source
-from .store import USAGE_FIELDS
 
 # Response application for each inbound one; a batch of an unknown application is answered TR.
 RESPONSE_APPLICATION = {"CR": "CA", "EN": "EA", "EC": "EZ"}
@@ -238,24 +237,15 @@ def _echo(txn: Transaction, name: str) -> str:
 
 
 def _activity(a) -> str:
-    return _R2(a.line_number, a.activity, a.certificate_number, a.country, a.quantity,
-               a.balance_after, a.unit)
-
-
-# R2 records come one per entry line: formatted by a formatter compiled from the layout.
-_R2 = compile_formatter("R2", ("line_number", "activity", "certificate_number",
-                               "issuing_country", "quantity", "balance_after", "unit_of_measure"))
+    return responses.r2(a.line_number, a.activity, a.certificate_number, a.country, a.quantity,
+                        a.balance_after, a.unit)
 
 
 def _usage(reply) -> Iterator[str]:
     for shown in reply.certificates:
         yield responses.s0(**shown.summary)
         if shown.usage:
-            yield from (_S1(*values) for values in shown.usage.values())
-
-
-# S1 records come by the thousand: formatted from the ledger's values by a compiled formatter.
-_S1 = compile_formatter("S1", USAGE_FIELDS)
+            yield from (responses.s1_values(*values) for values in shown.usage.values())
 
 
 def _response_header(envelope: Envelope, clock: dt.datetime) -> dict:

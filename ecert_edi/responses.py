@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .conditions import NARRATIVE_WIDTH, Condition, ordered
-from .emitter import format_record
+from .emitter import compile_formatter, format_record
 from .fields import codes_of, sanitize
 from .layouts import LAYOUTS
 
@@ -123,10 +123,11 @@ def r1(cond: Condition) -> str:
     )
 
 
-def r2(**values: Any) -> str:
-    """An entry line activity: line_number, activity, certificate_number, issuing_country,
-    quantity, balance_after (hundredths), unit_of_measure."""
-    return _response("R2", values)
+def r2(line_number=None, activity=None, certificate_number=None, issuing_country=None,
+       quantity=None, balance_after=None, unit_of_measure=None) -> str:
+    """An entry line activity (quantities in hundredths); one a line of every accepted entry."""
+    return _R2(line_number, activity, certificate_number, issuing_country, quantity,
+               balance_after, unit_of_measure)
 
 
 def s0(**values: Any) -> str:
@@ -139,7 +140,14 @@ def s0(**values: Any) -> str:
 def s1(**values: Any) -> str:
     """A certificate usage detail: entry_number, line_number, activity, quantity, balance_after
     (hundredths), activity_date, entry_date, ior_number."""
-    return _response("S1", values)
+    return s1_values(*(values.get(name) for name in S1_FIELDS))
+
+
+# R2 and S1 records come by the thousand: formatted by formatters compiled from the layouts,
+# which take the values in layout order and refuse, as format_record does, what does not fit.
+_R2 = compile_formatter("R2", tuple(f.name for f in LAYOUTS["R2"].data_fields), _response)
+S1_FIELDS = tuple(f.name for f in LAYOUTS["S1"].data_fields)
+s1_values = compile_formatter("S1", S1_FIELDS, _response)
 
 
 def answer(

@@ -229,7 +229,6 @@ class Walker:
                         continue
                 yield from self._record(token_type(text, direction), line, text, length)
         envelope.record_count = count
-        envelope.line_count = line
         yield from self._end()
         if self.hash is not None:
             envelope.content_hash = self.hash.hexdigest()

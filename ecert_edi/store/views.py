@@ -7,19 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..layouts import LAYOUTS
 from ..rules import CertificateState, Decision
 
-# The S1 field names, in the order Usage.values() gives a ledger row's values.
-USAGE_FIELDS = (
-    "entry_number",
-    "line_number",
-    "activity",
-    "quantity",
-    "balance_after",
-    "activity_date",
-    "entry_date",
-    "ior_number",
-)
+# The S1 field names in layout order: the order Usage.values() gives a ledger row's values in.
+USAGE_FIELDS = tuple(f.name for f in LAYOUTS["S1"].data_fields)
 
 
 @dataclass(frozen=True, slots=True)
