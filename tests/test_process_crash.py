@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from abi import FILER, GOVERNMENT, batch, record, to_bytes, transmission
+from ledger_audit import ledger_problems
 
 from ecert_edi.codes import check_digit
 from ecert_edi.model import Response
@@ -164,29 +165,6 @@ def state(db: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-def ledger_balances_every_entry(db: Path) -> list[str]:
-    """No unit deducted twice or lost: for each entry and certificate, deductions − restorations
-    equal the quantity of its current lines while the entry is active, and nothing once it is
-    cancelled; and no ledger row leaves a negative balance."""
-    conn = sqlite3.connect(db)
-    try:
-        net: dict[tuple, int] = defaultdict(int)
-        for number, country, cert, activity, quantity, after in conn.execute(
-                "SELECT entry_number, country, certificate, activity, quantity, balance_after"
-                " FROM activities ORDER BY id"):
-            net[(number, country, cert)] += quantity if activity == "D" else -quantity
-            assert after >= 0
-        held: dict[tuple, int] = defaultdict(int)
-        for number, country, cert, quantity in conn.execute(
-                "SELECT l.entry_number, l.country, l.certificate, l.quantity FROM entry_lines l"
-                " JOIN entries e ON e.entry_number = l.entry_number WHERE e.status = 'active'"):
-            held[(number, country, cert)] += quantity
-    finally:
-        conn.close()
-    return [f"{key}: ledger {net.get(key, 0)}, lines {held.get(key, 0)}"
-            for key in sorted(set(net) | set(held)) if net.get(key, 0) != held.get(key, 0)]
-
-
 def in_progress(db: Path) -> bool:
     """Whether the filer's transmission is recorded but not complete (a kill mid-apply)."""
     if not db.exists():
@@ -236,7 +214,7 @@ def test_reference_run_exercises_overuse_cancels_replaces_repeats_and_queries(re
     assert subjects[("Q0", "I", "A")] == len(IORS)
     assert sum(1 for a in answers for d in a.details if d.rid == "S1") > 1000
     assert (reference["out"] / "en.txt.resp").stat().st_size > (1 << 20)  # stored in parts
-    assert ledger_balances_every_entry(reference["db"]) == []
+    assert ledger_problems(reference["db"]) == []
 
 
 def test_killed_and_restarted_processing_ends_as_one_uninterrupted_run(reference):
@@ -280,7 +258,7 @@ def test_killed_and_restarted_processing_ends_as_one_uninterrupted_run(reference
         now = state(db)
         for table, rows in reference["state"].items():
             assert now[table] == rows, f"round {rounds}: {table} differs"
-        assert ledger_balances_every_entry(db) == []
+        assert ledger_problems(db) == []
         check = subprocess.run([ECERT, "check", "--db", str(db)], check=False,
                                capture_output=True, text=True, timeout=120)
         assert check.returncode == 0, check.stdout + check.stderr
