@@ -73,7 +73,9 @@ class Decoder:
         self.layout = layout
         self.rid = layout.rid
         self.direction = direction
-        self.well_formed = re.compile("".join(pattern(f, layout.rid) for f in layout.fields))
+        self.well_formed = re.compile(
+            "".join(pattern(f, layout.rid) for f in layout.fields)
+        ).fullmatch
         # the field whose code decides which fields are read: an action, or a query's type
         action = next((f for f in layout.fields if f.name in ACTION_FIELDS), None)
         self.action_slice = action.slice if action is not None else None
@@ -94,9 +96,9 @@ class Decoder:
     def decode(self, text: str, line: int, length: int, action: Any = ...) -> tuple[Record, list]:
         """Decode one record; `action` defaults to the record's own action field."""
         conds: list[Condition] = []
-        if length != RECORD_LENGTH or self.well_formed.fullmatch(text) is None:
+        if length != RECORD_LENGTH or self.well_formed(text) is None:
             text = record_faults(text, line, length, conds)
-            if self.well_formed.fullmatch(text) is None:
+            if self.well_formed(text) is None:
                 return self._decode_faulty(text, line, action, conds)
         if action is ...:
             action = self.action_of(text)

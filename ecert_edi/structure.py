@@ -207,23 +207,31 @@ class Walker:
                 rid = text[:2]
                 batch = self.batch
                 if rid in transaction_ids and batch is not None and batch.application is not None:
-                    nxt = table[self.state].get(rid)
+                    state = self.state
+                    nxt = table[state].get(rid)
                     if nxt is None:
-                        nxt = step(self.state, rid)
+                        nxt = step(state, rid)
                     if nxt >= 0:
                         self.state = nxt
                         self.records += 1
                         batch.record_count += 1
+                        txn = self.txn
                         if rid in headers:
-                            if self.txn is not None:
-                                yield self.txn
+                            if txn is not None:
+                                yield txn
                             batch.transaction_count += 1
                             self.txn = self._transaction(rid, line, text, length)
-                        elif self.reads_details and self.txn is not None:
-                            record, conds = decoders[rid].decode(text, line, length, None)
-                            self.txn.details.append(record)
+                        elif txn is not None and self.reads_details:
+                            decoder = decoders[rid]
+                            if length == RECORD_LENGTH and decoder.well_formed(text) is not None:
+                                conds = []  # a well-formed record: straight to its decoder
+                                values = decoder.fast(text, line, conds, None)
+                                txn.details.append(Record(rid, line, values, text))
+                            else:
+                                record, conds = decoder.decode(text, line, length, None)
+                                txn.details.append(record)
                             if conds:
-                                self.txn.conditions.extend(conds)
+                                txn.conditions.extend(conds)
                         else:
                             self._detail(rid, line, text, length)
                         continue
