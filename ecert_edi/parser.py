@@ -81,9 +81,12 @@ def iter_conditions(source, direction: str = "inbound", extra=None) -> Iterator[
     batch: list[Condition] = []
     for ev in walker.events():
         if isinstance(ev, Transaction):
-            batch.extend(ev.conditions)
+            if ev.conditions:
+                batch.extend(ev.conditions)
             if extra is not None:
-                batch.extend(extra(ev, envelope.sender))
+                found = extra(ev, envelope.sender)
+                if found:
+                    batch.extend(found)
         elif isinstance(ev, BatchEnd):
             batch.extend(ev.info.conditions)
             placed, told = _placed_since(envelope.conditions, told)

@@ -425,7 +425,7 @@ class Walker:
         if not self.decode_transactions:
             return None
         record, conds = self.decoders[ttype].decode(text, line, length)
-        txn = TRANSACTION_CLASSES[ttype](header=record, conditions=conds, seq=self.seq)
+        txn = TRANSACTION_CLASSES[ttype](record, [], conds, self.seq)
         # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2)
         self.reads_details = (txn.kind, txn.action) not in UNREAD_DETAILS
         return txn

@@ -73,7 +73,7 @@ def entry_conditions(txn: Transaction, sender: Sender) -> list[Condition]:
     ior = e0.values.get("ior_number")
     if ior is not None and not valid_ior(ior):
         out.append(condition("103", e0.line, 15))
-    action = txn.action
+    action = e0.values.get("action")
     if action == "C":
         if txn.details:
             out.append(condition("215", txn.details[0].line, 1))
