@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 RECORD_LENGTH = 80
@@ -173,21 +172,5 @@ def load_layouts(path: Path | None = None) -> dict[str, Layout]:
     return layouts
 
 
-@cache
-def layouts() -> dict[str, Layout]:
-    """The project's layouts, loaded once."""
-    return load_layouts()
-
-
-LAYOUTS = layouts()
-
-
-def layout(rid: str) -> Layout:
-    return LAYOUTS[rid]
-
-
-def header_ids(application: str) -> frozenset[str]:
-    """Identifiers of the records that start a transaction of an application."""
-    return frozenset(
-        lo.rid for lo in LAYOUTS.values() if lo.role == "header" and application in lo.applications
-    )
+# The project's layouts, loaded and checked once, at import.
+LAYOUTS = load_layouts()

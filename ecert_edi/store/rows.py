@@ -50,15 +50,6 @@ def _certificate(row: tuple, tariffs: Iterable[int] = ()) -> CertificateState:
     )
 
 
-def tariffs(conn: sqlite3.Connection, key: Key) -> list[int]:
-    return [
-        hts
-        for (hts,) in conn.execute(
-            "SELECT hts FROM certificate_tariffs WHERE country = ? AND number = ? ORDER BY hts", key
-        )
-    ]
-
-
 def certificate(
     conn: sqlite3.Connection, key: Key, with_tariffs: bool = True
 ) -> CertificateState | None:
