@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import tempfile
 import time
@@ -264,8 +265,6 @@ def _response_header(envelope: Envelope, clock: dt.datetime) -> dict:
 def _transmission_rejection(envelope: Envelope, conditions: list[Condition],
                             clock: dt.datetime) -> Iterator[str]:
     """The whole response to a rejected transmission: one TR batch, R0 subject `A` (spec 4.2)."""
-    import io
-
     out = io.StringIO()
     writer = EnvelopeWriter(out)
     header = _response_header(envelope, clock)
