@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ecert_edi import generate as gen
-from ecert_edi.layouts import LAYOUTS
+from ecert_edi.surfaces import generate as gen
+from ecert_edi.bindings.abi.layouts import LAYOUTS
 
 CLOCK = dt.datetime(2026, 1, 15, 9, 30, 0)
 SEED = 20260115
@@ -104,8 +104,8 @@ def floor(path: Path) -> int:
 # -- (b) parsing ----------------------------------------------------------------------------------
 def validate(path: Path) -> int:
     """What `ecert validate` does: every condition, static rules included."""
-    from ecert_edi.parser import iter_conditions
-    from ecert_edi.rules.static import static_conditions
+    from ecert_edi.bindings.abi.reading import iter_conditions
+    from ecert_edi.domain.rules.static import static_conditions
 
     n = 0
     for _ in iter_conditions(path, extra=static_conditions):
@@ -114,7 +114,7 @@ def validate(path: Path) -> int:
 
 
 def parse_only(path: Path) -> int:
-    from ecert_edi.parser import parse_events
+    from ecert_edi.bindings.abi.reading import parse_events
 
     n = 0
     for _ in parse_events(path):
@@ -133,7 +133,7 @@ def fresh_store(folder: Path):
 
 
 def process(paths: list[Path], store, out: Path) -> list:
-    from ecert_edi.pipeline import process_file
+    from ecert_edi.processing.pipeline import process_file
 
     return [process_file(p, store, out, CLOCK) for p in paths]
 

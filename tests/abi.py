@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecert_edi.conditions import Condition
-from ecert_edi.fields import encode
-from ecert_edi.layouts import LAYOUTS, RECORD_LENGTH, Field
-from ecert_edi.model import Transaction
-from ecert_edi.parser import ParsedFile, check_envelope, parse_file
+from ecert_edi.domain.conditions import Condition
+from ecert_edi.bindings.abi.fields import encode
+from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH, Field
+from ecert_edi.domain.transactions import Transaction
+from ecert_edi.bindings.abi.reading import ParsedFile, check_envelope, parse_file
 
 SPEC_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "spec"
 

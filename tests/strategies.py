@@ -7,10 +7,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ecert_edi.codes import check_digit
-from ecert_edi.emitter import emit_text
-from ecert_edi.fields import AN_CHARS, codes_of
-from ecert_edi.layouts import LAYOUTS, Field
+from ecert_edi.domain.codes import check_digit
+from ecert_edi.bindings.abi.emitter import emit_text
+from ecert_edi.bindings.abi.fields import AN_CHARS, codes_of
+from ecert_edi.bindings.abi.layouts import LAYOUTS, Field
 
 AN_ALPHABET = "".join(sorted(AN_CHARS))
 FILER_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from txn_builders import CERT, CLOCK, FILER, GOV_AU, IOR, OTHER_IOR, certificate, e1, entry
 
-from ecert_edi.cli import main
+from ecert_edi.surfaces.cli import main
 from ecert_edi.store import Store
 
 

@@ -9,13 +9,13 @@ import sys
 
 from click.testing import CliRunner
 
-from ecert_edi.cli import main
-from ecert_edi.demo import STEPS, narrate
+from ecert_edi.surfaces.cli import main
+from ecert_edi.surfaces.demo import STEPS, narrate
 
 
 def test_the_demo_tells_the_story_from_any_folder(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from ecert_edi.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from ecert_edi.surfaces.cli import main; sys.exit(main())",
          "demo"], check=False, cwd=tmp_path, capture_output=True, text=True,
         env={**os.environ, "ECERT_DB": str(tmp_path / "unused.db")})
     assert done.returncode == 0, done.stderr

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ecert_edi import docgen
-from ecert_edi.layouts import LAYOUTS
+from ecert_edi.bindings.abi import docgen
+from ecert_edi.bindings.abi.layouts import LAYOUTS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "format.md"
 
 
 def test_docs_format_is_up_to_date():
     assert DOC.read_text(encoding="utf-8") == docgen.render(), (
-        "docs/format.md is out of date: run python -m ecert_edi.docgen"
+        "docs/format.md is out of date: run python -m ecert_edi.bindings.abi.docgen"
     )
     assert docgen.main(["--check", "--out", str(DOC)]) == 0
 

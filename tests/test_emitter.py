@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import records, transmission_parts
 
-from ecert_edi import responses
-from ecert_edi.conditions import condition
-from ecert_edi.emitter import EnvelopeError, EnvelopeWriter, emit_text, format_record, record_id
-from ecert_edi.fields import AN_CHARS, FieldOverflow, decode
-from ecert_edi.layouts import LAYOUTS, RECORD_LENGTH
-from ecert_edi.lexer import DECODERS
-from ecert_edi.parser import parse_file
+from ecert_edi.bindings.abi import responses
+from ecert_edi.domain.conditions import condition
+from ecert_edi.bindings.abi.emitter import EnvelopeError, EnvelopeWriter, emit_text, format_record, record_id
+from ecert_edi.bindings.abi.fields import AN_CHARS, FieldOverflow, decode
+from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH
+from ecert_edi.bindings.abi.records import DECODERS
+from ecert_edi.bindings.abi.reading import parse_file
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "spec"
 PROCESSING = dt.datetime(2026, 1, 15, 9, 30, 5)

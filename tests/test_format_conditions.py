@@ -34,8 +34,8 @@ from abi import (
     transmission,
 )
 
-from ecert_edi.conditions import CATALOGUE
-from ecert_edi.parser import iter_conditions
+from ecert_edi.domain.conditions import CATALOGUE
+from ecert_edi.bindings.abi.reading import iter_conditions
 
 CLEAN: dict = {"transmission": [], "batches": {}, "transactions": [[]]}
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ecert_edi.generate import generate, generate_parse_file, generate_usage_set, iter_files
-from ecert_edi.parser import iter_conditions
-from ecert_edi.pipeline import process_file
-from ecert_edi.rules.static import static_conditions
+from ecert_edi.surfaces.generate import generate, generate_parse_file, generate_usage_set, iter_files
+from ecert_edi.bindings.abi.reading import iter_conditions
+from ecert_edi.processing.pipeline import process_file
+from ecert_edi.domain.rules.static import static_conditions
 from ecert_edi.store import Store
 
 CLOCK = dt.datetime(2026, 1, 15, 9, 30, 0)

@@ -4,8 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark.exceptions import UnexpectedInput
 
-from ecert_edi.lexer import UNKNOWN
-from ecert_edi.structure import Transitions, grammar
+from ecert_edi.bindings.abi.records import UNKNOWN
+from ecert_edi.bindings.abi.structure import Transitions, grammar
 
 INBOUND = ["A", "Z", "Y", "B_CR", "B_EN", "B_EC", "B_XX", "C0", "C1", "E0", "E1", "Q0", UNKNOWN]
 RESPONSE = ["A", "Z", "Y", "B_CA", "B_EA", "B_EZ", "B_TR", "R0", "R1", "R2", "S0", "S1", UNKNOWN]
@@ -72,7 +72,7 @@ def test_walker_structure_agrees_with_a_whole_lark_parse(tokens):
     file Lark rejects has at least one."""
     from abi import record
 
-    from ecert_edi.parser import check_envelope
+    from ecert_edi.bindings.abi.reading import check_envelope
 
     def record_for(token: str) -> str:
         if token.startswith("B_"):

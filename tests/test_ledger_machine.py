@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from txn_builders import CLOCK, FILER, IOR, OTHER_IOR, certificate, e1, entry, entry_number, query
 
-from ecert_edi.model import Sender
+from ecert_edi.domain.transactions import Sender
 from ecert_edi.store import Store
 
 KEYS = [("AU", "AU-1"), ("AU", "AU-2"), ("NZ", "NZ-1")]

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import valid_transmissions
 
-from ecert_edi.conditions import CATALOGUE
-from ecert_edi.parser import check_envelope, iter_conditions, parse_file
+from ecert_edi.domain.conditions import CATALOGUE
+from ecert_edi.bindings.abi.reading import check_envelope, iter_conditions, parse_file
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -19,9 +19,9 @@ import pytest
 from abi import FILER, GOVERNMENT, batch, record, to_bytes, transmission
 from ledger_audit import ledger_problems
 
-from ecert_edi.codes import check_digit
-from ecert_edi.model import Response
-from ecert_edi.parser import parse_file
+from ecert_edi.domain.codes import check_digit
+from ecert_edi.domain.transactions import Response
+from ecert_edi.bindings.abi.reading import parse_file
 
 pytestmark = pytest.mark.slow
 

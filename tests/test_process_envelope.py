@@ -26,8 +26,8 @@ from abi import (
     transmission,
 )
 
-from ecert_edi.model import Response
-from ecert_edi.parser import BatchStart, parse_file
+from ecert_edi.domain.transactions import Response
+from ecert_edi.bindings.abi.reading import BatchStart, parse_file
 
 CLOCK = "2026-01-15T12:00:00"
 LATER = "2026-03-01T08:30:45"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from abi import FILER, SPEC_FIXTURES, batch, entry, record, to_bytes, transmission
 
-from ecert_edi.model import Response, Transaction
-from ecert_edi.parser import BatchStart, Trailer, parse_file
+from ecert_edi.domain.transactions import Response, Transaction
+from ecert_edi.bindings.abi.reading import BatchStart, Trailer, parse_file
 
 
 def _ecert() -> str:

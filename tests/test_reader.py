@@ -5,7 +5,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecert_edi import reader
+from ecert_edi.bindings.abi import reader
 
 
 def reference(data: bytes) -> list[tuple[int, str, int]]:

@@ -6,8 +6,8 @@ import datetime as dt
 
 from abi import Raw, batch, certificate, levels, record, spec_file, splice, to_bytes, transmission
 
-from ecert_edi.parser import iter_conditions, parse_file
-from ecert_edi.pipeline import process_file
+from ecert_edi.bindings.abi.reading import iter_conditions, parse_file
+from ecert_edi.processing.pipeline import process_file
 from ecert_edi.store import Store
 
 CLOCK = dt.datetime(2026, 1, 15, 12, 0, 0)

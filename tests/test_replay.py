@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ecert_edi.cli import main
-from ecert_edi.conditions import CATALOGUE
-from ecert_edi.replay import differences, find_scenarios, load_scenario, replay, summarize
+from ecert_edi.surfaces.cli import main
+from ecert_edi.domain.conditions import CATALOGUE
+from ecert_edi.surfaces.replay import differences, find_scenarios, load_scenario, replay, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "fixtures" / "scenarios"

@@ -8,10 +8,10 @@ import json
 from hypothesis import HealthCheck, given, settings
 from strategies import transmission_parts, valid_transmissions
 
-from ecert_edi.emitter import EnvelopeWriter
-from ecert_edi.jsonio import to_abi, to_json
-from ecert_edi.model import Transaction
-from ecert_edi.parser import (
+from ecert_edi.bindings.abi.emitter import EnvelopeWriter
+from ecert_edi.bindings.abi.jsonform import to_abi, to_json
+from ecert_edi.domain.transactions import Transaction
+from ecert_edi.bindings.abi.reading import (
     BatchEnd,
     BatchStart,
     Header,
@@ -20,7 +20,7 @@ from ecert_edi.parser import (
     iter_conditions,
     parse_file,
 )
-from ecert_edi.rules.static import static_conditions
+from ecert_edi.domain.rules.static import static_conditions
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -60,7 +60,7 @@ def test_a_valid_transmission_parses_clean_and_emits_back_identically(text):
 @given(transmission_parts())
 def test_parsed_values_are_the_generated_ones(parts):
     header, batches = parts
-    from ecert_edi.emitter import emit_text
+    from ecert_edi.bindings.abi.emitter import emit_text
 
     parsed = parse_file(emit_text(header, batches).encode("ascii"))
     got = [

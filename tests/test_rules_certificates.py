@@ -16,7 +16,7 @@ from txn_builders import (
     codes,
 )
 
-from ecert_edi.rules import decide_certificate
+from ecert_edi.domain.rules import decide_certificate
 
 
 def test_100_blank_ior_on_add_rejects_at_column_26():

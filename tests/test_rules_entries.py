@@ -20,7 +20,7 @@ from txn_builders import (
     entry_state,
 )
 
-from ecert_edi.rules import decide_entry
+from ecert_edi.domain.rules import decide_entry
 
 OTHER = "NZ2026-000001"
 

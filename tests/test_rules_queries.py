@@ -18,7 +18,7 @@ from txn_builders import (
     query,
 )
 
-from ecert_edi.rules import certificate_status, decide_query, query_selection
+from ecert_edi.domain.rules import certificate_status, decide_query, query_selection
 
 AU = cert_state()
 AU_B = cert_state(number="AU2026-000002")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from txn_builders import FILER, GOV_AU, certificate, e1, entry, query
 
-from ecert_edi.rules import static_conditions
+from ecert_edi.domain.rules import static_conditions
 
 
 def test_103_on_every_record_that_carries_an_ior():

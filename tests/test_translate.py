@@ -12,11 +12,12 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecert_edi import jsonio, responses
-from ecert_edi.cli import main
-from ecert_edi.conditions import condition
-from ecert_edi.emitter import EnvelopeWriter
-from ecert_edi.jsonio import DocumentError, to_abi, to_json
+from ecert_edi.bindings.abi import jsonform as jsonio
+from ecert_edi.bindings.abi import responses
+from ecert_edi.surfaces.cli import main
+from ecert_edi.domain.conditions import condition
+from ecert_edi.bindings.abi.emitter import EnvelopeWriter
+from ecert_edi.bindings.abi.jsonform import DocumentError, to_abi, to_json
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "spec"
 SPEC_FILES = ["certificate.txt", "entry.txt", "query.txt"]

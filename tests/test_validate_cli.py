@@ -6,7 +6,7 @@ import pytest
 from abi import batch, certificate, spec_file, to_bytes, transmission
 from click.testing import CliRunner
 
-from ecert_edi.cli import main
+from ecert_edi.surfaces.cli import main
 
 SPEC_FILES = ["certificate.txt", "entry.txt", "query.txt"]
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from ecert_edi.codes import check_digit
-from ecert_edi.emitter import emit_text
-from ecert_edi.generate import generate
-from ecert_edi.pipeline import process_file
-from ecert_edi.reader import SourceError
-from ecert_edi.replay import summarize
+from ecert_edi.domain.codes import check_digit
+from ecert_edi.bindings.abi.emitter import emit_text
+from ecert_edi.surfaces.generate import generate
+from ecert_edi.processing.pipeline import process_file
+from ecert_edi.bindings.abi.reader import SourceError
+from ecert_edi.surfaces.replay import summarize
 from ecert_edi.store import Store
-from ecert_edi.watch import (
+from ecert_edi.surfaces.watch import (
     Watcher,
     claim_suffix,
     original_name,
@@ -34,7 +34,7 @@ from ecert_edi.watch import (
 SPEC = Path(__file__).resolve().parent.parent / "fixtures" / "spec"
 CLOCK = dt.datetime(2026, 1, 15, 12, 0, 0)
 CLOCK_TEXT = "2026-01-15T12:00:00"
-ECERT = [sys.executable, "-c", "import sys; from ecert_edi.cli import main; sys.exit(main())"]
+ECERT = [sys.executable, "-c", "import sys; from ecert_edi.surfaces.cli import main; sys.exit(main())"]
 DEADLINE = 90  # seconds a subprocess test waits for a state before it gives up (not a measure)
 
 
@@ -197,7 +197,7 @@ def test_an_unreadable_file_goes_to_failed_with_its_reason(tmp_path, monkeypatch
     def unreadable(path, *args, **kwargs):
         raise SourceError(13, "Permission denied")
 
-    monkeypatch.setattr("ecert_edi.watch.process_file", unreadable)
+    monkeypatch.setattr("ecert_edi.surfaces.watch.process_file", unreadable)
     watcher = once(root, db)
     assert watcher.tally.failed == 1
     assert listing(root / "failed") == ["x.txt", "x.txt.reason"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ecert_edi.codes import check_digit
-from ecert_edi.conditions import Condition, condition
-from ecert_edi.fields import decode, encode
-from ecert_edi.layouts import LAYOUTS
-from ecert_edi.model import Certificate, Entry, Query, Record, Sender
-from ecert_edi.rules import CertificateState, EntryLine, EntryState
+from ecert_edi.domain.codes import check_digit
+from ecert_edi.domain.conditions import Condition, condition
+from ecert_edi.bindings.abi.fields import decode, encode
+from ecert_edi.bindings.abi.layouts import LAYOUTS
+from ecert_edi.domain.transactions import Certificate, Entry, Query, Record, Sender
+from ecert_edi.domain.rules import CertificateState, EntryLine, EntryState
 
 CLOCK = dt.datetime(2026, 1, 15, 10, 0, 0)
 GOV_AU = Sender("CG", "AU", "AU0000000001", "T")

@@ -1,8 +1,8 @@
 """SQLite persistence: certificates, entries, the append-only activity ledger, transmissions."""
 
-from .connection import DEFAULT_TIMEOUT, StoreError
-from .database import Store, TransmissionConflict
-from .views import (
+from ecert_edi.store.connection import DEFAULT_TIMEOUT, StoreError
+from ecert_edi.store.database import Store, TransmissionConflict
+from ecert_edi.store.views import (
     USAGE_FIELDS,
     CertificateView,
     Discrepancy,

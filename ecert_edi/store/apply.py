@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 
-from ..rules import CertificateState, Decision, EntryState, Key
-from .connection import StoreError
-from .rows import iso
+from ecert_edi.domain.rules import CertificateState, Decision, EntryState, Key
+from ecert_edi.store.connection import StoreError
+from ecert_edi.store.rows import iso
 
 
 def write_certificate(

@@ -12,8 +12,8 @@ from typing import Self
 
 from sqlite_utils import Database
 
-from ..model import Sender, Transaction
-from ..rules import (
+from ecert_edi.domain.transactions import Sender, Transaction
+from ecert_edi.domain.rules import (
     CertificateState,
     Decision,
     EntryState,
@@ -25,12 +25,12 @@ from ..rules import (
     decide_query,
     query_selection,
 )
-from . import rows
-from .apply import post_activities, write_certificate, write_entry
-from .connection import DEFAULT_TIMEOUT, StoreError, Transactions, connect
-from .ledger import check_ledger
-from .schema import LATEST, migrate, schema_version
-from .views import CertificateView, Discrepancy, LedgerRow, QueryAnswer, TransmissionRecord
+from ecert_edi.store import rows
+from ecert_edi.store.apply import post_activities, write_certificate, write_entry
+from ecert_edi.store.connection import DEFAULT_TIMEOUT, StoreError, Transactions, connect
+from ecert_edi.store.ledger import check_ledger
+from ecert_edi.store.schema import LATEST, migrate, schema_version
+from ecert_edi.store.views import CertificateView, Discrepancy, LedgerRow, QueryAnswer, TransmissionRecord
 
 CACHED_CERTIFICATES = 50_000  # certificates kept in memory between reads, at most
 

@@ -6,8 +6,8 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from ..rules import CertificateState, EntryLine, EntryState, Key
-from .views import LedgerRow
+from ecert_edi.domain.rules import CertificateState, EntryLine, EntryState, Key
+from ecert_edi.store.views import LedgerRow
 
 CERTIFICATE_COLUMNS = (
     "country, number, ior, issue_date, expiry_date, program, allowance, unit, balance, status"

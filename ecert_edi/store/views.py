@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..layouts import LAYOUTS
-from ..rules import CertificateState, Decision
+from ecert_edi.bindings.abi.layouts import LAYOUTS
+from ecert_edi.domain.rules import CertificateState, Decision
 
 # The S1 field names in layout order: the order Usage.values() gives a ledger row's values in.
 USAGE_FIELDS = tuple(f.name for f in LAYOUTS["S1"].data_fields)

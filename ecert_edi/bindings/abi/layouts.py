@@ -1,0 +1,176 @@
+"""The record layouts of grammars/layouts.toml, loaded once and checked at import."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+RECORD_LENGTH = 80
+FORMATS = frozenset({"ID", "AN", "N", "Q", "D", "T", "C", "F"})
+USES = frozenset({"M", "M*", "C", "O", "R", "-"})
+ROLES = frozenset({"envelope", "header", "detail"})
+DIRECTIONS = frozenset({"inbound", "response", "both"})
+
+
+class LayoutError(Exception):
+    """The layout file breaks one of its invariants (a defect of the project, not of input)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of a record layout: where it sits and how it is written."""
+
+    name: str
+    pos: int  # first column, 1-based, as in the spec
+    length: int
+    fmt: str
+    use: str
+    codes: tuple[str, ...] | str | None = None  # a list of values, or the name of a code set
+    actions: tuple[str, ...] | None = None  # for M*: the actions that read the field
+    missing: str = "005"  # the condition for an absent mandatory value
+    min: int | None = None  # the smallest value of a numeric field
+    echo: bool = False  # a response echo of an inbound value, blank when that was unreadable
+    note: str = ""
+
+    @property
+    def start(self) -> int:
+        """0-based offset of the first column."""
+        return self.pos - 1
+
+    @property
+    def end(self) -> int:
+        """0-based offset just past the last column."""
+        return self.pos - 1 + self.length
+
+    @property
+    def slice(self) -> slice:
+        return slice(self.pos - 1, self.pos - 1 + self.length)
+
+    @property
+    def last(self) -> int:
+        """Last column, 1-based."""
+        return self.pos + self.length - 1
+
+    def read_for(self, action: str | None) -> bool:
+        """Whether the field is read for a transaction with this action code."""
+        return self.actions is None or action in self.actions
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """One record type: its identifier and its fields, in column order."""
+
+    rid: str
+    title: str
+    role: str
+    direction: str
+    applications: tuple[str, ...]
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.rid} has no field {name!r}")
+
+    @property
+    def data_fields(self) -> tuple[Field, ...]:
+        """Every field but the identifier and the filler."""
+        found = _DATA_FIELDS.get(self.rid)
+        if found is None or found[0] is not self.fields:
+            found = _DATA_FIELDS[self.rid] = (
+                self.fields,
+                tuple(f for f in self.fields if f.fmt not in ("ID", "F")),
+            )
+        return found[1]
+
+
+# Layout is frozen: its data fields are worked out once per layout and kept here.
+_DATA_FIELDS: dict[str, tuple[tuple[Field, ...], tuple[Field, ...]]] = {}
+
+
+def _grammars_dir() -> Path:
+    installed = Path(__file__).with_name("grammars")
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[3] / "grammars"
+
+
+GRAMMARS_DIR = _grammars_dir()
+
+
+def _check(layout: Layout) -> None:
+    col = 1
+    names: set[str] = set()
+    for f in layout.fields:
+        where = f"{layout.rid}.{f.name}"
+        if f.pos != col:
+            raise LayoutError(f"{where} starts at column {f.pos}, expected {col}")
+        if f.length < 1:
+            raise LayoutError(f"{where} has length {f.length}")
+        if f.fmt not in FORMATS:
+            raise LayoutError(f"{where} has unknown format {f.fmt!r}")
+        if f.use not in USES:
+            raise LayoutError(f"{where} has unknown use {f.use!r}")
+        if f.fmt == "C" and not f.codes:
+            raise LayoutError(f"{where} is a code field without codes")
+        if f.fmt != "C" and f.codes:
+            raise LayoutError(f"{where} lists codes but is not a code field")
+        if f.name in names:
+            raise LayoutError(f"{where} is defined twice")
+        names.add(f.name)
+        col += f.length
+    if col - 1 != RECORD_LENGTH:
+        raise LayoutError(f"{layout.rid} covers {col - 1} columns, not {RECORD_LENGTH}")
+    ident = layout.fields[0]
+    if ident.fmt != "ID" or ident.length != len(layout.rid):
+        raise LayoutError(f"{layout.rid}: the first field must be the identifier")
+    if layout.role not in ROLES:
+        raise LayoutError(f"{layout.rid} has unknown role {layout.role!r}")
+    if layout.direction not in DIRECTIONS:
+        raise LayoutError(f"{layout.rid} has unknown direction {layout.direction!r}")
+
+
+def load_layouts(path: Path | None = None) -> dict[str, Layout]:
+    """Read and check a layout file; the result maps record identifier to layout."""
+    path = path or GRAMMARS_DIR / "layouts.toml"
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    layouts: dict[str, Layout] = {}
+    for rid, rec in data["records"].items():
+        fields = []
+        for f in rec["fields"]:
+            codes = f.get("codes")
+            fields.append(
+                Field(
+                    name=f["name"],
+                    pos=f["pos"],
+                    length=f["len"],
+                    fmt=f["fmt"],
+                    use=f["use"],
+                    codes=tuple(codes) if isinstance(codes, list) else codes,
+                    actions=tuple(f["actions"]) if "actions" in f else None,
+                    missing=f.get("missing", "005"),
+                    min=f.get("min"),
+                    echo=f.get("echo", False),
+                    note=f.get("note", ""),
+                )
+            )
+        layout = Layout(
+            rid=rid,
+            title=rec["title"],
+            role=rec["role"],
+            direction=rec["direction"],
+            applications=tuple(rec.get("application", "").split()),
+            fields=tuple(fields),
+        )
+        if rid in layouts:  # pragma: no cover - tomllib already refuses duplicate keys
+            raise LayoutError(f"record {rid} is defined twice")
+        _check(layout)
+        layouts[rid] = layout
+    return layouts
+
+
+# The project's layouts, loaded and checked once, at import.
+LAYOUTS = load_layouts()

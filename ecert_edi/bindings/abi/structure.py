@@ -1,0 +1,463 @@
+"""The structure of a transmission: records checked in order against the Lark grammar, as events."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedInput
+
+from ecert_edi.domain.codes import COUNTRIES, valid_filer_code
+from ecert_edi.domain.conditions import Condition, condition
+from ecert_edi.bindings.abi.layouts import GRAMMARS_DIR, LAYOUTS, RECORD_LENGTH
+from ecert_edi.bindings.abi.records import DECODERS, TRANSACTION_IDS, UNKNOWN, RecordLexer, record_faults, token_type
+from ecert_edi.domain.transactions import TRANSACTION_CLASSES, BatchInfo, Envelope, Record, Sender, Transaction
+from ecert_edi.bindings.abi.reader import ContentHash, Source, as_source, iter_lines
+
+START, OUTSIDE, IN_BATCH, AFTER_Z = range(4)
+# Applications each sender type may send (spec 4.2, condition 019).
+ALLOWED_SENDERS = {"CR": ("CG",), "EN": ("FL",), "EC": ("CG", "FL")}
+REPAIR_DEPTH = 4
+# (transaction kind, action) whose detail records are not read: a void's C1s, a cancel's E1s
+UNREAD_DETAILS = frozenset({("certificate", "D"), ("entry", "C")})
+
+
+class _Discard(Transformer):
+    """Reduces every rule to nothing: the grammar checks order, the walker keeps the records."""
+
+    def __default__(self, data, children, meta):
+        return None
+
+
+@cache
+def grammar() -> Lark:
+    """The LALR parser of grammars/transmission.lark, with a start rule per direction."""
+    text = (GRAMMARS_DIR / "transmission.lark").read_text()
+    return Lark(text, parser="lalr", lexer=RecordLexer, start=["inbound", "response"],
+                transformer=_Discard())
+
+
+class Transitions:
+    """Lark's LALR parser over record tokens, with its transitions remembered.
+
+    With a discarding transformer the parser's whole state is its stack of LALR states, and the
+    grammar keeps that stack shallow, so there are few of them.  Each is given a number; the first
+    time a token arrives in a state, Lark's own parser decides (shift, reductions, or an error) and
+    the resulting state is remembered, so the tables decide every record while a repeated step
+    costs a dictionary look-up.
+    """
+
+    def __init__(self, direction: str):
+        self.base = grammar().parse_interactive(start=direction).parser_state
+        self.stacks: list[tuple] = []
+        self.numbers: dict[tuple, int] = {}
+        self.table: list[dict[str, int]] = []
+        self.start = self._number(tuple(self.base.state_stack))
+
+    def _number(self, stack: tuple) -> int:
+        n = self.numbers.get(stack)
+        if n is None:
+            n = self.numbers[stack] = len(self.stacks)
+            self.stacks.append(stack)
+            self.table.append({})
+        return n
+
+    def step(self, state: int, ttype: str) -> int:
+        """The state after a token, or -1 when the grammar does not accept it here."""
+        nxt = self.table[state].get(ttype)
+        if nxt is None:
+            nxt = self.table[state][ttype] = self._parse(state, ttype)
+        return nxt
+
+    def _parse(self, state: int, ttype: str) -> int:
+        stack = self.stacks[state]
+        parser = type(self.base)(self.base.parse_conf, self.base.lexer, list(stack),
+                                 [None] * len(stack))
+        try:
+            parser.feed_token(Token(ttype, ""))
+        except UnexpectedInput:
+            return -1
+        return self._number(tuple(parser.state_stack))
+
+    def choices(self, state: int) -> list[str]:
+        """The terminals Lark's table lists for a state (some may still fail after reductions)."""
+        row = self.base.parse_conf.states[self.stacks[state][-1]]
+        return sorted(t for t in row if t.isupper() and t != "$END")
+
+
+@cache
+def transitions(direction: str) -> Transitions:
+    return Transitions(direction)
+
+
+@dataclass(slots=True)
+class Header:
+    record: Record
+
+
+@dataclass(slots=True)
+class BatchStart:
+    info: BatchInfo
+    record: Record
+
+
+@dataclass(slots=True)
+class BatchEnd:
+    info: BatchInfo
+    record: Record | None  # None when the Y record is missing
+
+
+@dataclass(slots=True)
+class Trailer:
+    record: Record
+
+
+@dataclass(slots=True)
+class Stray:
+    """A record with no place in the structure (or inside a batch of an unknown application)."""
+
+    record: Record
+    conditions: list[Condition] = field(default_factory=list)
+
+
+class Walker:
+    """Walks a transmission record by record, yielding its events and collecting envelope conditions.
+
+    With transactions=False only the envelope is checked (the first pass of `process`); with
+    transactions=True every transaction is decoded and yielded with its field conditions.
+    """
+
+    def __init__(self, source, direction: str = "inbound", *, transactions: bool = True,
+                 content_hash: bool = False):
+        self.source: Source = as_source(source)
+        self.direction = direction
+        self.decode_transactions = transactions
+        self.hash = ContentHash() if content_hash else None
+        self.decoders = DECODERS[direction]
+        self.header_ids = frozenset(
+            rid for rid in self.decoders if LAYOUTS[rid].role == "header"
+        )
+        self.envelope = Envelope(sender=Sender(None, None), header=None)
+        self.grammar = transitions(direction)
+        self.state = self.grammar.start
+        self.phase = START
+        self.batch: BatchInfo | None = None
+        self.batch_b_text = ""
+        self.txn: Transaction | None = None
+        self.reads_details = True
+        self.records = 0  # records from the first through Z, for the Z record count
+        self.seq = 0
+        self.a_text = ""
+
+    # -- conditions -------------------------------------------------------------------------
+    def _transmission(self, code: str, line: int = 0, column: int = 0) -> Condition:
+        c = condition(code, line, column)
+        self.envelope.conditions.append(c)
+        return c
+
+    def _batch(self, code: str, line: int, column: int) -> Condition:
+        c = condition(code, line, column)
+        self.batch.conditions.append(c)
+        return c
+
+    # -- the parser -------------------------------------------------------------------------
+    def _feed(self, ttype: str) -> None:
+        self.state = self.grammar.step(self.state, ttype)
+
+    def _repair(self, target: str) -> bool:
+        """Feed the fewest synthetic records after which `target` is acceptable."""
+        grammar = self.grammar
+        queue = deque([(self.state, 0)])
+        while queue:
+            state, depth = queue.popleft()
+            if grammar.step(state, target) >= 0:
+                self.state = state
+                return True
+            if depth == REPAIR_DEPTH:
+                continue
+            for ttype in grammar.choices(state):
+                nxt = grammar.step(state, ttype) if ttype != target else -1
+                if nxt >= 0:
+                    queue.append((nxt, depth + 1))
+        return False  # pragma: no cover - the grammar always lets a batch and a file close
+
+    # -- the walk ---------------------------------------------------------------------------
+    def __iter__(self) -> Iterator:
+        return self.events()
+
+    def events(self) -> Iterator:
+        envelope = self.envelope
+        hash_add = self.hash.add if self.hash is not None else None
+        direction = self.direction
+        headers = self.header_ids
+        transaction_ids = TRANSACTION_IDS[direction]
+        table, step = self.grammar.table, self.grammar.step
+        decoders = self.decoders
+        count = line = 0
+        with self.source.open() as fh:
+            for line, text, length in iter_lines(fh):
+                count += 1
+                if hash_add is not None:
+                    hash_add(text, length)
+                # The common case, inline: a transaction record the grammar accepts inside a batch
+                # of a known application.  Everything else takes the general path.
+                rid = text[:2]
+                batch = self.batch
+                if rid in transaction_ids and batch is not None and batch.application is not None:
+                    state = self.state
+                    nxt = table[state].get(rid)
+                    if nxt is None:
+                        nxt = step(state, rid)
+                    if nxt >= 0:
+                        self.state = nxt
+                        self.records += 1
+                        batch.record_count += 1
+                        txn = self.txn
+                        if rid in headers:
+                            if txn is not None:
+                                yield txn
+                            batch.transaction_count += 1
+                            self.txn = self._transaction(rid, line, text, length)
+                        elif txn is not None and self.reads_details:
+                            decoder = decoders[rid]
+                            if length == RECORD_LENGTH and decoder.well_formed(text) is not None:
+                                conds = []  # a well-formed record: straight to its decoder
+                                values = decoder.fast(text, line, conds, None)
+                                txn.details.append(Record(rid, line, values, text))
+                            else:
+                                record, conds = decoder.decode(text, line, length, None)
+                                txn.details.append(record)
+                            if conds:
+                                txn.conditions.extend(conds)
+                        else:
+                            self._detail(rid, line, text, length)
+                        continue
+                yield from self._record(token_type(text, direction), line, text, length)
+        envelope.record_count = count
+        yield from self._end()
+        if self.hash is not None:
+            envelope.content_hash = self.hash.hexdigest()
+
+    def _record(self, ttype: str, line: int, text: str, length: int) -> Iterator:
+        if self.phase == AFTER_Z:
+            yield self._stray(ttype, line, text, length, self._transmission("004", line, 1))
+            return
+        if self.phase == START:
+            self.phase = OUTSIDE
+            self.records = 1
+            if ttype == "A":
+                self._feed("A")
+                yield Header(self._header(line, text, length))
+                return
+            self._feed("A")  # stands in for the missing header, so the rest can still be checked
+            c = self._transmission("010", line, 1)
+            if not ttype.startswith("B_") and ttype != "Z":
+                faults = _record_faults(text, line, length)  # the record stands as the header
+                self.envelope.conditions.extend(faults)
+                yield Stray(self._plain(ttype, line, text), [c, *faults])
+                return
+        else:
+            self.records += 1
+        if self.batch is not None:
+            self.batch.record_count += 1
+        if self.grammar.step(self.state, ttype) >= 0:
+            yield from self._accept(ttype, line, text, length)
+        else:
+            yield from self._misplaced(ttype, line, text, length)
+
+    def _accept(self, ttype: str, line: int, text: str, length: int) -> Iterator:
+        self._feed(ttype)
+        if ttype.startswith("B_"):
+            yield from self._open_batch(ttype, line, text, length)
+        elif ttype == "Y":
+            yield from self._close_batch(line, text, length)
+        elif ttype == "Z":
+            yield from self._trailer(line, text, length)
+        elif self.batch is not None and self.batch.application is None:
+            if ttype in self.header_ids:  # a batch of an unknown application (020)
+                self.batch.transaction_count += 1
+            yield Stray(self._plain(ttype, line, text))
+        elif ttype in self.header_ids:
+            if self.txn is not None:
+                yield self.txn
+            self.batch.transaction_count += 1
+            self.txn = self._transaction(ttype, line, text, length)
+        else:
+            self._detail(ttype, line, text, length)
+
+    def _misplaced(self, ttype: str, line: int, text: str, length: int) -> Iterator:
+        if self.phase == OUTSIDE:
+            if ttype == "Z":  # Z is acceptable only after a batch
+                self._transmission("024", line, 1)
+                self._repair("Z")
+                yield from self._accept(ttype, line, text, length)
+                return
+            yield self._stray(ttype, line, text, length, self._transmission("004", line, 1))
+            return
+        # inside a batch
+        if ttype.startswith("B_") or ttype == "Z":
+            self.batch.record_count -= 1  # the record belongs to what follows the open batch
+            yield from self._unterminated_batch()
+            self.records -= 1
+            yield from self._record(ttype, line, text, length)
+            return
+        if ttype == "Y":
+            code = "022" if self.batch.transaction_count == 0 else "004"
+            self._batch(code, self.batch.line if code == "022" else line, 1)
+            self._repair("Y")
+            yield from self._accept(ttype, line, text, length)
+            return
+        code = "003" if ttype == UNKNOWN else "004"
+        yield self._stray(ttype, line, text, length, self._batch(code, line, 1))
+
+    def _end(self) -> Iterator:
+        if self.phase == START:
+            self._transmission("023")
+            return
+        if self.phase == IN_BATCH:
+            yield from self._unterminated_batch()
+        if self.phase == OUTSIDE:
+            if self.envelope.batch_count == 0:
+                self._transmission("024")
+            self._transmission("011")
+
+    # -- envelope records -------------------------------------------------------------------
+    def _header(self, line: int, text: str, length: int) -> Record:
+        """The A record: any faulty field is 010 at its column (record faults stay 001/002)."""
+        record, conds = self.decoders["A"].decode(text, line, length)
+        self.envelope.conditions.extend(c for c in conds if c.code != "010")
+        for f in LAYOUTS["A"].data_fields:  # 010 once per faulty field, at the field's column
+            if any(f.pos <= c.column <= f.last for c in conds):
+                self._transmission("010", line, f.pos)
+        sender_type, sender_id = record["sender_type"], record["sender_id"]
+        if self.direction == "inbound":
+            if sender_type == "CB":
+                self._transmission("010", line, 2)
+                sender_type = None
+            elif sender_type == "CG" and sender_id is not None and sender_id not in COUNTRIES or sender_type == "FL" and sender_id is not None and not valid_filer_code(sender_id):
+                self._transmission("010", line, 4)
+                sender_id = None
+        self.envelope.header = record
+        self.envelope.sender = Sender(sender_type, sender_id, record["control_number"],
+                                      record["environment"])
+        self.a_text = record.raw
+        return record
+
+    def _open_batch(self, ttype: str, line: int, text: str, length: int) -> Iterator:
+        self.envelope.batch_count += 1
+        ordinal = self.envelope.batch_count
+        record, conds = self.decoders["B"].decode(text, line, length)
+        application = text[1:3] if ttype != "B_XX" else None
+        number = record["batch_number"]
+        batch = self.batch = BatchInfo(ordinal, line, application, number)
+        batch.record_count = 1
+        self.phase = IN_BATCH
+        self.batch_b_text = record.raw
+        # the record's and its fields' own faults; an application it does not know is 020 below
+        batch.conditions.extend(c for c in conds if not (c.code == "008" and c.column == 2))
+        if application is None:
+            self._batch("020", line, 2)
+        elif self.direction == "inbound":
+            sender_type = self.envelope.sender.sender_type
+            if sender_type is not None and sender_type not in ALLOWED_SENDERS[application]:
+                self._batch("019", line, 2)
+        if record.raw[3:10] != f"{ordinal:07d}":
+            self._batch("016", line, 4)
+        yield BatchStart(batch, record)
+
+    def _close_batch(self, line: int, text: str, length: int) -> Iterator:
+        batch = self.batch
+        if self.txn is not None:
+            yield self.txn
+            self.txn = None
+        record, conds = self.decoders["Y"].decode(text, line, length)
+        raw = record.raw
+        # the record's and its fields' own faults; its application is compared with B's (016)
+        batch.conditions.extend(c for c in conds if not (c.code == "008" and c.column == 2))
+        if raw[1:10] != self.batch_b_text[1:10]:  # application and batch number as in B
+            self._batch("016", line, 4)
+        if raw[10:17] != f"{batch.transaction_count:07d}":
+            self._batch("017", line, 11)
+        if raw[17:24] != f"{batch.record_count:07d}":
+            self._batch("018", line, 18)
+        yield from self._batch_done(record)
+
+    def _unterminated_batch(self) -> Iterator:
+        """A batch that ends without its Y: 015 (and 022 when it holds no transaction)."""
+        batch = self.batch
+        if self.txn is not None:
+            yield self.txn
+            self.txn = None
+        if batch.transaction_count == 0:
+            self._batch("022", batch.line, 1)
+        self._batch("015", batch.line, 1)
+        self._repair("Y")
+        self._feed("Y")
+        yield from self._batch_done(None)
+
+    def _batch_done(self, record: Record | None) -> Iterator:
+        batch = self.batch
+        if batch.conditions:
+            self.envelope.batches[batch.ordinal] = batch
+        self.batch = None
+        self.phase = OUTSIDE
+        yield BatchEnd(batch, record)
+
+    def _trailer(self, line: int, text: str, length: int) -> Iterator:
+        record, conds = self.decoders["Z"].decode(text, line, length)
+        raw = record.raw
+        self.envelope.conditions.extend(conds)  # the record's and its fields' own faults
+        if self.envelope.header is not None and raw[1:15] != self.a_text[27:41]:
+            self._transmission("012", line, 2)
+        if raw[15:22] != f"{self.envelope.batch_count:07d}":
+            self._transmission("013", line, 16)
+        if raw[22:31] != f"{self.records:09d}":
+            self._transmission("014", line, 23)
+        self.phase = AFTER_Z
+        yield Trailer(record)
+
+    # -- transactions -----------------------------------------------------------------------
+    def _transaction(self, ttype: str, line: int, text: str, length: int) -> Transaction | None:
+        self.seq += 1
+        if not self.decode_transactions:
+            return None
+        record, conds = self.decoders[ttype].decode(text, line, length)
+        txn = TRANSACTION_CLASSES[ttype](record, [], conds, self.seq)
+        # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2)
+        self.reads_details = (txn.kind, txn.action) not in UNREAD_DETAILS
+        return txn
+
+    def _detail(self, ttype: str, line: int, text: str, length: int) -> None:
+        txn = self.txn
+        if txn is None:
+            return
+        if not self.reads_details:
+            # the record-level checks still apply to every line of the file
+            txn.details.append(self._plain(ttype, line, text))
+            txn.conditions.extend(_record_faults(text, line, length))
+            return
+        record, conds = self.decoders[ttype].decode(text, line, length, None)
+        txn.details.append(record)
+        if conds:
+            txn.conditions.extend(conds)
+
+    def _stray(self, ttype: str, line: int, text: str, length: int, placed: Condition) -> Stray:
+        """A record out of place; its own faults (001, 002) go to the unit that holds it."""
+        faults = _record_faults(text, line, length)
+        unit = self.batch.conditions if self.batch is not None else self.envelope.conditions
+        unit.extend(faults)
+        return Stray(self._plain(ttype, line, text), [placed, *faults])
+
+    def _plain(self, ttype: str, line: int, text: str) -> Record:
+        """A record kept as text only: its identifier and 80 columns, no decoded values."""
+        rid = ttype if ttype in LAYOUTS else (ttype[0] if ttype.startswith("B_") else text[:2])
+        return Record(rid, line, {}, text[:RECORD_LENGTH].ljust(RECORD_LENGTH))
+
+
+def _record_faults(text: str, line: int, length: int) -> list[Condition]:
+    out: list[Condition] = []
+    record_faults(text, line, length, out)
+    return out

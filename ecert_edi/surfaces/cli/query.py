@@ -1,0 +1,176 @@
+"""`ecert query`: an operator's view of certificates, balances and usage, as a table or JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+
+from ecert_edi.bindings.abi.fields import quantity_text
+from ecert_edi.domain.rules import CertificateState, certificate_status
+from ecert_edi.store import LedgerRow, Store
+from ecert_edi.surfaces.cli.options import clock_option, db_option, opened_store
+
+
+def decimal(hundredths: int) -> str:
+    """A quantity as an exact decimal string: 2500000 -> "25000.00"."""
+    sign = "-" if hundredths < 0 else ""
+    whole, cents = divmod(abs(hundredths), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+@click.command()
+@db_option
+@click.option("--certificate", "number", metavar="NUMBER", help="One certificate (with --country).")
+@click.option("--country", metavar="CC", help="Issuing country; alone: all of its certificates.")
+@click.option("--ior", metavar="IOR", help="Every certificate of an importer of record.")
+@click.option("--all", "everything", is_flag=True, help="Every certificate.")
+@click.option("--usage", is_flag=True, help="Include each certificate's activity history.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@clock_option
+def query(db_path, number, country, ior, everything, usage, as_json, clock):
+    """Show certificates: allowance, quantity used, balance, status and, with --usage, history."""
+    chosen = sum(bool(x) for x in (number or country, ior, everything))
+    if chosen != 1:
+        raise click.UsageError("give one of --certificate NUMBER --country CC, --ior IOR or --all")
+    if number and not country:
+        raise click.UsageError("--certificate needs --country")
+    clock = clock or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    country = country.upper() if country else None
+    with opened_store(db_path) as store, store.read():
+        if number:
+            found = store.certificate(country, number)
+            certificates = [found] if found is not None else []
+        elif country:
+            certificates = store.certificates_of_country(country)
+        elif ior:
+            certificates = store.certificates_by_ior(ior)
+        else:
+            certificates = store.all_certificates()
+        if as_json:
+            _print_json(store, certificates, usage, clock)
+        else:
+            _print_table(store, certificates, usage, clock)
+
+
+def certificate_json(cert: CertificateState, status: str) -> dict:
+    """A certificate as a JSON object, quantities as exact decimal strings."""
+    return {
+        "country": cert.country,
+        "certificate_number": cert.number,
+        "status": status,
+        "ior": cert.ior,
+        "program": cert.program,
+        "unit": cert.unit,
+        "allowance": decimal(cert.allowance),
+        "used": decimal(cert.used),
+        "balance": decimal(cert.balance),
+        "issue_date": cert.issue_date.isoformat(),
+        "expiry_date": cert.expiry_date.isoformat() if cert.expiry_date else None,
+        "tariffs": [f"{hts:010d}" for hts in sorted(cert.tariffs)],
+    }
+
+
+def activity_json(row: LedgerRow) -> dict:
+    return {
+        "entry_number": row.entry_number,
+        "line_number": row.line_number,
+        "activity": row.activity,
+        "quantity": decimal(row.quantity),
+        "balance_after": decimal(row.balance_after),
+        "activity_date": row.activity_date.isoformat(),
+        "entry_date": row.entry_date.isoformat() if row.entry_date else None,
+        "ior": row.ior,
+    }
+
+
+def _print_json(store: Store, certificates, usage: bool, clock) -> None:
+    out = []
+    for cert in certificates:
+        item = certificate_json(
+            store.certificate(*cert.key) or cert, certificate_status(cert, clock)
+        )
+        if usage:
+            item["usage"] = [activity_json(row) for row in store.ledger(*cert.key)]
+        out.append(item)
+    click.echo(json.dumps(out, indent=2))
+
+
+SUMMARY = (
+    "COUNTRY",
+    "CERTIFICATE",
+    "STATUS",
+    "ALLOWANCE",
+    "USED",
+    "BALANCE",
+    "UNIT",
+    "IOR",
+    "ISSUED",
+    "EXPIRES",
+)
+HISTORY = ("DATE", "ENTRY", "LINE", "ACTIVITY", "QUANTITY", "BALANCE AFTER", "ENTRY DATE", "IOR")
+NUMERIC = {"ALLOWANCE", "USED", "BALANCE", "QUANTITY", "BALANCE AFTER", "LINE"}
+
+
+def table(headings: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "") -> list[str]:
+    """Rows under headings in aligned columns, numbers right-aligned."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headings)]
+
+    def line(cells) -> str:
+        return (
+            indent
+            + "  ".join(
+                c.rjust(w) if h in NUMERIC else c.ljust(w)
+                for c, w, h in zip(cells, widths, headings)
+            ).rstrip()
+        )
+
+    return [line(headings)] + [line(r) for r in rows]
+
+
+def _summary(cert: CertificateState, clock) -> tuple[str, ...]:
+    return (
+        cert.country,
+        cert.number,
+        certificate_status(cert, clock),
+        quantity_text(cert.allowance),
+        quantity_text(cert.used),
+        quantity_text(cert.balance),
+        cert.unit,
+        cert.ior,
+        cert.issue_date.isoformat(),
+        cert.expiry_date.isoformat() if cert.expiry_date else "-",
+    )
+
+
+def _history(row: LedgerRow) -> tuple[str, ...]:
+    return (
+        row.activity_date.isoformat(),
+        row.entry_number,
+        f"{row.line_number:03d}",
+        "deducted" if row.activity == "D" else "restored",
+        quantity_text(row.quantity),
+        quantity_text(row.balance_after),
+        row.entry_date.isoformat() if row.entry_date else "-",
+        row.ior,
+    )
+
+
+def _print_table(store: Store, certificates, usage: bool, clock) -> None:
+    if not usage:
+        rows = [_summary(cert, clock) for cert in certificates]
+        click.echo("\n".join(table(SUMMARY, rows)) if rows else "No certificate found.")
+        return
+    shown = 0
+    for cert in certificates:
+        if shown:
+            click.echo("")
+        shown += 1
+        click.echo("\n".join(table(SUMMARY, [_summary(cert, clock)])))
+        history = [_history(row) for row in store.ledger(*cert.key)]
+        click.echo(
+            "\n".join(table(HISTORY, history, indent="    ")) if history else "    no activity"
+        )
+    if not shown:
+        click.echo("No certificate found.")

@@ -1,0 +1,350 @@
+"""Scenario replay: sample transmissions on a fresh database, responses compared byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from ecert_edi.bindings.abi.emitter import record_id
+from ecert_edi.bindings.abi.fields import quantity_text
+from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH
+from ecert_edi.processing.pipeline import process_file, response_path
+from ecert_edi.store import Store
+
+SCENARIO_FILE = "scenario.toml"
+EXPECTED_DIR = "expected"
+INBOUND = re.compile(r"^(?P<number>\d+)-.+")
+MAX_DIFFERENCES = 20  # differing lines shown per file; the rest are counted
+SUBJECT_WORD = {"A ": "transmission", "B ": "batch"}
+
+
+class ScenarioError(Exception):
+    """A scenario folder that cannot be read: no scenario.toml, bad values, unreadable files."""
+
+
+@dataclass
+class Scenario:
+    """A folder of numbered inbound files, their expected responses and what they must show."""
+
+    path: Path
+    description: str
+    clock: dt.datetime
+    files: list[Path]
+    clocks: dict[int, dt.datetime] = field(default_factory=dict)  # by file number
+    expect: dict[int, str] = field(default_factory=dict)  # file number -> response summary
+    balances: dict[tuple[str, str], int] = field(default_factory=dict)  # hundredths
+    identical: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def expected_dir(self) -> Path:
+        return self.path / EXPECTED_DIR
+
+    def number(self, inbound: Path) -> int:
+        return int(INBOUND.match(inbound.name).group("number"))
+
+    def clock_of(self, inbound: Path) -> dt.datetime:
+        return self.clocks.get(self.number(inbound), self.clock)
+
+
+@dataclass
+class Result:
+    """The outcome of replaying one scenario: problems found (empty when clean), files written."""
+
+    scenario: Scenario
+    problems: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # --update: expected files changed
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+# -- finding and reading scenarios ------------------------------------------------------------
+
+def find_scenarios(paths) -> list[Path]:
+    """Scenario folders: each path holding scenario.toml, or each subfolder of a path that does."""
+    found: list[Path] = []
+    for given in map(Path, paths):
+        if (given / SCENARIO_FILE).is_file():
+            found.append(given)
+            continue
+        subs = sorted(p for p in given.iterdir() if (p / SCENARIO_FILE).is_file()) \
+            if given.is_dir() else []
+        if not subs:
+            raise ScenarioError(f"{given}: no {SCENARIO_FILE} in it or in its subfolders")
+        found.extend(subs)
+    return found
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    path = Path(path)
+    where = path / SCENARIO_FILE
+    try:
+        with open(where, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ScenarioError(f"{where}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{where}: {exc}") from exc
+    files = sorted((p for p in path.iterdir() if p.is_file() and INBOUND.match(p.name)),
+                   key=lambda p: (int(INBOUND.match(p.name).group("number")), p.name))
+    if not files:
+        raise ScenarioError(f"{path}: no numbered inbound file (01-*.txt, 02-*.txt, ...)")
+    numbers = [int(INBOUND.match(p.name).group("number")) for p in files]
+    if len(set(numbers)) != len(numbers):
+        raise ScenarioError(f"{path}: two inbound files share a number")
+    scenario = Scenario(
+        path=path,
+        description=str(data.get("description", "")).strip(),
+        clock=_clock(data.get("clock"), where, "clock"),
+        files=files,
+    )
+    for key, value in dict(data.get("clocks", {})).items():
+        scenario.clocks[_file_number(key, where)] = _clock(value, where, f"clocks.{key}")
+    for item in data.get("expect", []):
+        number, sep, summary = str(item).partition(":")
+        if not sep:
+            raise ScenarioError(f"{where}: expect {item!r} is not 'NN: summary'")
+        scenario.expect[_file_number(number, where)] = normal_summary(summary)
+    for key, value in dict(data.get("balances", {})).items():
+        country, _, number = key.strip().partition(" ")
+        scenario.balances[(country, number.strip())] = _hundredths(value, where, key)
+    for pair in data.get("identical", []):
+        if len(pair) != 2:
+            raise ScenarioError(f"{where}: identical holds pairs of file numbers, not {pair!r}")
+        scenario.identical.append((_file_number(pair[0], where), _file_number(pair[1], where)))
+    return scenario
+
+
+def _clock(value, where: Path, name: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    try:
+        return dt.datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        raise ScenarioError(f"{where}: {name} must be YYYY-MM-DDTHH:MM:SS, not {value!r}") from None
+
+
+def _file_number(text, where: Path) -> int:
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise ScenarioError(f"{where}: {text!r} is not a file number") from None
+
+
+def _hundredths(value, where: Path, key: str) -> int:
+    try:
+        amount = Decimal(str(value).replace(",", ""))
+    except InvalidOperation:
+        raise ScenarioError(f"{where}: balance of {key} is not a number: {value!r}") from None
+    return int(amount * 100)
+
+
+# -- what a response says ----------------------------------------------------------------------
+
+def normal_summary(text: str) -> str:
+    """A summary with its spacing made canonical: units joined by '; ', words by one space."""
+    units = [" ".join(unit.split()) for unit in text.split(";")]
+    return "; ".join(unit for unit in units if unit)
+
+
+def summarize(response: str) -> str:
+    """What a response answers, one unit per R0: `[batch|transmission] A|R code code…`.
+
+    For example "A; R 202; A 901" (three transactions) or "transmission R 012 014".
+    """
+    units: list[list[str]] = []
+    for line in response.splitlines():
+        if line.startswith("R0"):
+            subject = line[3:5]
+            word = SUBJECT_WORD.get(subject)
+            units.append(([word] if word else []) + [line[2]])
+        elif line.startswith("R1") and units:
+            units[-1].append(line[2:5])
+    return "; ".join(" ".join(unit) for unit in units)
+
+
+# -- replay ------------------------------------------------------------------------------------
+
+def replay(scenario: Scenario, update: bool = False) -> Result:
+    """Process the scenario's files in order on a fresh database; compare, or rewrite expected/."""
+    result = Result(scenario)
+    with tempfile.TemporaryDirectory(prefix="ecert-replay-") as tmp:
+        out = Path(tmp) / "responses"
+        with Store(Path(tmp) / "replay.db") as store:
+            for inbound in scenario.files:
+                process_file(inbound, store, out, scenario.clock_of(inbound))
+            result.problems.extend(_check_balances(scenario, store))
+        produced = {inbound: response_path(out, inbound).read_bytes()
+                    for inbound in scenario.files}
+    if update:
+        result.written = _write_expected(scenario, produced)
+    else:
+        result.problems[:0] = _compare(scenario, produced)
+    result.problems.extend(_check_expectations(scenario, produced))
+    return result
+
+
+def _compare(scenario: Scenario, produced: dict[Path, bytes]) -> list[str]:
+    problems = []
+    names = set()
+    for inbound, actual in produced.items():
+        expected_path = response_path(scenario.expected_dir, inbound)
+        names.add(expected_path.name)
+        try:
+            expected = expected_path.read_bytes()
+        except FileNotFoundError:
+            problems.append(f"{_rel(expected_path, scenario)} is missing (replay with --update)")
+            continue
+        if expected != actual:
+            problems.append(
+                f"{inbound.name}: the response differs from {_rel(expected_path, scenario)}\n"
+                + "\n".join(f"  {d}" for d in differences(expected.decode("latin-1"),
+                                                          actual.decode("latin-1")))
+            )
+    if scenario.expected_dir.is_dir():
+        for stale in sorted(scenario.expected_dir.iterdir()):
+            if stale.name not in names:
+                problems.append(f"{_rel(stale, scenario)} answers no inbound file")
+    return problems
+
+
+def _write_expected(scenario: Scenario, produced: dict[Path, bytes]) -> list[str]:
+    scenario.expected_dir.mkdir(exist_ok=True)
+    written, keep = [], set()
+    for inbound, data in produced.items():
+        target = response_path(scenario.expected_dir, inbound)
+        keep.add(target.name)
+        if target.exists() and target.read_bytes() == data:
+            continue
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        written.append(target.name)
+    for stale in sorted(scenario.expected_dir.iterdir()):
+        if stale.name not in keep:
+            stale.unlink()
+            written.append(f"{stale.name} (removed)")
+    return written
+
+
+def _check_expectations(scenario: Scenario, produced: dict[Path, bytes]) -> list[str]:
+    """The responses against the dispositions and conditions scenario.toml says they must hold."""
+    problems = []
+    by_number = {scenario.number(p): (p, data) for p, data in produced.items()}
+    if scenario.expect:
+        for number, (inbound, data) in by_number.items():
+            want = scenario.expect.get(number)
+            got = summarize(data.decode("latin-1"))
+            if want is None:
+                problems.append(f"{inbound.name}: scenario.toml has no expect entry for it "
+                                f"(the response says \"{number:02d}: {got}\")")
+            elif want != got:
+                problems.append(f"{inbound.name}: scenario.toml expects \"{want}\", "
+                                f"the response says \"{got}\"")
+        for number in sorted(set(scenario.expect) - set(by_number)):
+            problems.append(f"scenario.toml expects file {number:02d}, which does not exist")
+    for first, second in scenario.identical:
+        if first not in by_number or second not in by_number:
+            problems.append(f"identical names file {first:02d} or {second:02d}, which does not "
+                            "exist")
+        elif by_number[first][1] != by_number[second][1]:
+            problems.append(f"the responses to {by_number[first][0].name} and "
+                            f"{by_number[second][0].name} should be identical and are not")
+    return problems
+
+
+def _check_balances(scenario: Scenario, store: Store) -> list[str]:
+    problems = []
+    for (country, number), want in scenario.balances.items():
+        cert = store.certificate(country, number)
+        if cert is None:
+            problems.append(f"certificate {country} {number} is not on file "
+                            f"(expected balance {quantity_text(want)})")
+        elif cert.balance != want:
+            problems.append(f"certificate {country} {number}: expected balance "
+                            f"{quantity_text(want)}, the database holds {quantity_text(cert.balance)}")
+    return problems
+
+
+def _rel(path: Path, scenario: Scenario) -> str:
+    return str(path.relative_to(scenario.path.parent))
+
+
+# -- readable differences ----------------------------------------------------------------------
+
+def differences(expected: str, actual: str) -> list[str]:
+    """Where two response files differ: per line, the record and each differing field."""
+    exp, act = expected.splitlines(), actual.splitlines()
+    out: list[str] = []
+    shown = 0
+    matcher = difflib.SequenceMatcher(None, exp, act, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        pairs = min(i2 - i1, j2 - j1)
+        notes = []
+        for k in range(pairs):
+            notes.extend(line_differences(i1 + k + 1, exp[i1 + k], act[j1 + k]))
+        for k in range(i1 + pairs, i2):
+            notes.append(f"line {k + 1}: expected {_describe(exp[k])}, missing from the response")
+        for k in range(j1 + pairs, j2):
+            notes.append(f"line {k + 1} of the response: unexpected {_describe(act[k])}")
+        for note in notes:
+            if shown < MAX_DIFFERENCES:
+                out.append(note)
+            shown += 1
+    if shown > MAX_DIFFERENCES:
+        out.append(f"... and {shown - MAX_DIFFERENCES} more differences")
+    if not out and expected != actual:
+        out.append("the files differ in line endings or the final line ending")
+    return out
+
+
+def line_differences(number: int, expected: str, actual: str) -> list[str]:
+    """The differing fields of one line: `line N, RID (title): field, columns a-b: …`."""
+    if expected == actual:
+        return []
+    rid, other = record_id(expected), record_id(actual)
+    if rid is None or rid != other:
+        return [(f"line {number}: expected {_describe(expected)}, the response has "
+                f"{_describe(actual)}")]
+    layout = LAYOUTS[rid]
+    exp = expected.ljust(RECORD_LENGTH)
+    act = actual.ljust(RECORD_LENGTH)
+    out = []
+    for f in layout.fields:
+        e, a = exp[f.slice], act[f.slice]
+        if e != a:
+            where = f"column {f.pos}" if f.length == 1 else f"columns {f.pos}-{f.last}"
+            out.append(f"line {number}, {rid} ({layout.title.lower()}): {f.name}, {where}: "
+                       f"expected {_value(f.fmt, e)}, actual {_value(f.fmt, a)}")
+    if len(exp) != len(act) or (not out and exp != act):
+        out.append(f"line {number}, {rid}: expected {len(expected)} characters, "
+                   f"actual {len(actual)}")
+    return out
+
+
+def _describe(line: str) -> str:
+    rid = record_id(line)
+    if rid is None:
+        return f"the line {line!r}"
+    return f"{rid} ({LAYOUTS[rid].title.lower()}) {line.rstrip()!r}"
+
+
+def _value(fmt: str, text: str) -> str:
+    shown = repr(text)
+    if fmt == "Q" and text.isdigit():
+        return f"{shown} ({quantity_text(int(text))})"
+    return shown

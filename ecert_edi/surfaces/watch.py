@@ -1,0 +1,593 @@
+"""Drop-folder processing: claim complete inbound files, answer them, archive them (spec 8)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import glob
+import logging
+import os
+import re
+import secrets
+import signal
+import socket
+import stat
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ecert_edi.processing.pipeline import Outcome, process_file, processing_clock
+from ecert_edi.bindings.abi.reader import SourceError
+from ecert_edi.store import Store, StoreError
+
+log = logging.getLogger("ecert.watch")
+
+FOLDERS = ("inbox", "processing", "outbox", "archive", "failed")
+POLL_SECONDS = 2.0  # a full rescan at least this often: notifications miss other hosts' writes
+DEBOUNCE_MS = 300  # changes arriving together are answered by one rescan
+MAX_NAME = 200  # leaves room for the claim suffix within the 255 bytes of a file name
+CLAIM = ".claim-"  # processing/<name>.claim-<host>-<pid>-<random>
+_CLAIMED = re.compile(r"^(?P<name>.+)\.claim-[A-Za-z0-9-]+$")
+# Errors that mean "this file system has no hard links": fall back to a checked rename.
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+class WatchError(Exception):
+    """An operational failure that stops the watcher: the database or the outbox is unusable."""
+
+
+@dataclass(frozen=True)
+class Folders:
+    """The drop folder's layout under its root."""
+
+    root: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def processing(self) -> Path:
+        return self.root / "processing"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def failed(self) -> Path:
+        return self.root / "failed"
+
+    def create(self) -> None:
+        for name in FOLDERS:
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+
+def being_written(name: str) -> bool:
+    """Names a sender writes under before renaming: never picked up, never touched."""
+    return name.startswith(".") or name.endswith(".tmp")
+
+
+def refusal(name: str, st: os.stat_result, *, inbound: bool = True) -> str | None:
+    """Why a directory entry is refused instead of processed, or None when it is an inbound file.
+
+    `st` is the entry's own status (lstat: a link is judged as a link, never followed).  A hard
+    link is refused only as it arrives (inbound): the watcher's own archive link of a claimed file
+    must not make the file look foreign after a crash.
+    """
+    if any(sep in name for sep in {"/", "\\", os.sep, os.altsep} - {None}):
+        return "the name holds a path separator"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        return "the name holds a control character"
+    if len(os.fsencode(name)) > MAX_NAME:
+        return f"the name is longer than {MAX_NAME} bytes"
+    mode = st.st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link (links are never followed)"
+    if stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (device, FIFO or socket)"
+    if inbound and st.st_nlink > 1:
+        return "a hard link (its content is shared with a name elsewhere, possibly outside DIR)"
+    return None
+
+
+def claim_suffix() -> str:
+    """A suffix no other claim uses: host and process for operators, random bits for uniqueness."""
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+    return f"{CLAIM}{host}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def original_name(claimed: str) -> str:
+    """The inbound name of a file claimed into processing/ (a name without a claim suffix as is)."""
+    m = _CLAIMED.match(claimed)
+    return m.group("name") if m else claimed
+
+
+@dataclass(order=True, frozen=True)
+class Pending:
+    """An inbox entry ready to be taken, ordered oldest first (then by name)."""
+
+    mtime_ns: int
+    name: str
+    st: os.stat_result = field(compare=False)
+
+
+def pending(inbox: Path) -> list[Pending]:
+    """Entries of the inbox that are complete (not being written), oldest first."""
+    out = []
+    try:
+        entries = list(os.scandir(inbox))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        if being_written(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # taken by another watcher meanwhile
+        out.append(Pending(st.st_mtime_ns, entry.name, st))
+    out.sort()
+    return out
+
+
+@dataclass
+class Tally:
+    """What a watcher did, for its exit status."""
+
+    processed: int = 0
+    failed: int = 0
+
+
+class Watcher:
+    """One worker on a drop folder: recover leftovers, take inbox files one at a time.
+
+    Several watchers (processes or hosts) may share a folder: a file is claimed by an atomic
+    rename to a name no other claim uses, and worked on only under an exclusive lock, which the
+    system releases when the process dies, so a crashed watcher's file is finished by whichever
+    watcher next finds it unlocked.
+    """
+
+    def __init__(self, root: Path | str, store: Store, *, clock: dt.datetime | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.folders = Folders(Path(root))
+        self.store = store
+        self.clock = clock
+        self.stop = stop or threading.Event()
+        self.tally = Tally()
+        self._suffix = claim_suffix()
+
+    # -- passes ---------------------------------------------------------------------------------
+    def recover(self) -> None:
+        """Finish every file left in processing/ whose worker is gone (its lock is free)."""
+        try:
+            names = sorted(os.listdir(self.folders.processing))
+        except FileNotFoundError:
+            return
+        for claimed in names:
+            if self.stop.is_set():
+                return
+            if being_written(claimed):  # a response being written elsewhere, never ours
+                continue
+            self._work(self.folders.processing / claimed, original_name(claimed))
+
+    def sweep(self) -> int:
+        """Take every inbox file complete at the time of listing, oldest first; how many."""
+        done = 0
+        for item in pending(self.folders.inbox):
+            if self.stop.is_set():
+                break
+            if self._take(item):
+                done += 1
+        return done
+
+    def run(self, *, once: bool = False, poll: float = POLL_SECONDS,
+            waiter: Callable[[float], None] | None = None) -> Tally:
+        """Recover, then sweep; with `once` stop there, else wait for changes until stopped."""
+        wait = waiter or ChangeWaiter(self.folders.inbox, self.stop).wait
+        while not self.stop.is_set():
+            self.folders.create()  # an operator may have removed one meanwhile
+            self.recover()
+            self.sweep()
+            if once:
+                break
+            wait(poll)
+        return self.tally
+
+    # -- one file -------------------------------------------------------------------------------
+    def _take(self, item: Pending) -> bool:
+        """Lock an inbox file, claim it, work on it; False when another watcher had it first.
+
+        The lock is taken before the claiming rename, so a claimed file is locked from the moment
+        it appears in processing/ and recovery never mistakes a live claim for a crash's leftover.
+        """
+        source = self.folders.inbox / item.name
+        reason = refusal(item.name, item.st)
+        if reason is not None:
+            return self._fail(source, item.name, f"refused: {reason}")
+        fd = self._open(source, item.name)
+        if fd is None:
+            return False
+        try:
+            if not _lock(fd):
+                return False  # another watcher is claiming it
+            claimed = self.folders.processing / f"{item.name}{self._suffix}"
+            try:
+                os.rename(source, claimed)
+            except FileNotFoundError:
+                return False  # claimed and finished by another watcher
+            except OSError as exc:
+                raise WatchError(f"cannot claim {_printable(item.name)} into "
+                                 f"{self.folders.processing}: {exc.strerror or exc}") from exc
+            if not _same_file(fd, claimed):
+                # the file we locked was finished meanwhile and a newer one of that name came:
+                # we moved the newer one, unlocked, so it is worked on like any leftover
+                return self._work(claimed, item.name, leftover=False)
+            self._process(claimed, item.name)
+            return True
+        finally:
+            os.close(fd)  # releases the lock, after the file has left processing/
+
+    def _work(self, claimed: Path, name: str, *, leftover: bool = True) -> bool:
+        """Finish a file found in processing/ if no live watcher holds it; False otherwise."""
+        try:
+            st = os.lstat(claimed)
+        except FileNotFoundError:
+            return False
+        reason = refusal(name, st, inbound=False)
+        if reason is not None:
+            return self._fail(claimed, name, f"refused: {reason}")
+        fd = self._open(claimed, name)
+        if fd is None:
+            return False
+        try:
+            if not _lock(fd):
+                return False  # a live watcher is working on it
+            if not _same_file(fd, claimed):
+                return False  # finished and moved away before we locked
+            if leftover:
+                log.info("%s: finishing a file left in processing/ by a stopped watcher",
+                         _printable(name))
+                self._remove_partial_responses(name)
+            self._process(claimed, name)
+            return True
+        finally:
+            os.close(fd)
+
+    def _remove_partial_responses(self, name: str) -> None:
+        """Temporary response files the stopped watcher was writing for this name."""
+        for partial in self.folders.outbox.glob(f".{glob.escape(name)}.resp.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+
+    def _open(self, path: Path, name: str) -> int | None:
+        """A descriptor of a regular file, never following a link nor blocking on a FIFO."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self._fail(path, name, f"cannot be opened: {exc.strerror or exc}")
+            return None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since it was listed
+            os.close(fd)
+            return None
+        return fd
+
+    def _process(self, claimed: Path, name: str) -> None:
+        started = time.monotonic()
+        clock = self.clock or processing_clock()
+        response = self.folders.outbox / f"{name}.resp"
+        try:
+            outcome = process_file(claimed, self.store, self.folders.outbox, clock,
+                                   response=response)
+        except SourceError as exc:
+            self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}", locked=True)
+            return
+        except StoreError as exc:
+            raise WatchError(str(exc)) from exc
+        except OSError as exc:
+            raise WatchError(f"cannot write the response of {name}: {exc.strerror or exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - one faulty file must not stop the folder
+            self._fail(claimed, name, f"processing failed: {type(exc).__name__}: {exc}",
+                       locked=True)
+            return
+        try:
+            archived = self._archive(claimed, name, clock)
+        except OSError as exc:
+            raise WatchError(f"cannot archive {name}: {exc.strerror or exc}") from exc
+        self.tally.processed += 1
+        ms = (time.monotonic() - started) * 1000
+        log.info("%s", file_line(name, outcome, ms, archived.relative_to(self.folders.root)))
+
+    # -- moving files ---------------------------------------------------------------------------
+    def _archive(self, claimed: Path, name: str, clock: dt.datetime) -> Path:
+        day = self.folders.archive / clock.strftime("%Y-%m-%d")
+        day.mkdir(parents=True, exist_ok=True)
+        target = place(claimed, day, name, link=True)
+        _sync_dir(day)
+        _sync_dir(self.folders.processing)
+        return target
+
+    def _fail(self, path: Path, name: str, reason: str, *, locked: bool = False) -> bool:
+        """Move an entry to failed/ with a .reason file beside it; False if another took it.
+
+        An entry we hold no lock on moves by rename, which fails for all but one watcher.
+        """
+        shown = _printable(name)
+        try:
+            target = place(path, self.folders.failed, _safe_name(name), link=locked)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise WatchError(f"cannot move {shown} to {self.folders.failed}: "
+                             f"{exc.strerror or exc}") from exc
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _write_text(target.with_name(f"{target.name}.reason"), f"{stamp} {shown}: {reason}\n")
+        self.tally.failed += 1
+        log.warning("%s: %s -> %s", shown, reason, target.relative_to(self.folders.root))
+        return True
+
+
+def file_line(name: str, outcome: Outcome, ms: float, archived: Path) -> str:
+    """The one log line of a processed file."""
+    extra = ""
+    if outcome.transmission_rejected:
+        extra = ", transmission rejected"
+    elif outcome.repeated:
+        extra = ", repeated: first response re-written"
+    return (f"{_printable(name)}: {outcome.transactions} transactions, {outcome.accepted} accepted,"
+            f" {outcome.rejected} rejected{extra}, {ms:.0f} ms -> {archived}")
+
+
+def place(source: Path, folder: Path, name: str, *, link: bool = False) -> Path:
+    """Move `source` into `folder` as `name`, or `name.1`, `name.2`… never replacing a file.
+
+    With `link`, a hard link is the atomic "create only if absent" (then the source is removed);
+    file systems without links, and entries that cannot be linked, get a checked rename.  A rename
+    of a source that is gone fails (FileNotFoundError), so of several watchers moving one entry
+    only one succeeds.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    linkable = link and stat.S_ISREG(os.lstat(source).st_mode)
+    for target in _candidates(folder, name):
+        if linkable:
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                if exc.errno not in _NO_LINKS:
+                    raise
+                linkable = False
+            else:
+                os.unlink(source)
+                return target
+        if os.path.lexists(target) or os.path.lexists(f"{target}.reason"):
+            continue
+        os.rename(source, target)
+        return target
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _candidates(folder: Path, name: str) -> Iterator[Path]:
+    yield folder / name
+    n = 1
+    while True:
+        yield folder / f"{name}.{n}"
+        n += 1
+
+
+def _safe_name(name: str) -> str:
+    """A name that can stand in failed/: path separators and control characters replaced."""
+    if len(os.fsencode(name)) > MAX_NAME:
+        name = os.fsdecode(os.fsencode(name)[:MAX_NAME])
+    return re.sub(r"[/\\\x00-\x1f\x7f]", "_", name)
+
+
+def _printable(name: str) -> str:
+    """A name as a log line shows it: one line, whatever bytes it holds."""
+    return name if name.isprintable() else ascii(name)
+
+
+def _lock(fd: int) -> bool:
+    """An exclusive lock without waiting; the system drops it when the process dies."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino) and stat.S_ISREG(mine.st_mode)
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a small file atomically and durably."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _sync_dir(path.parent)
+
+
+def _sync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ChangeWaiter:
+    """Waits until the inbox changes, a poll interval passes, or the watcher is stopped.
+
+    File notifications (watchfiles) answer a local sender at once; the timeout rescans anyway,
+    since a sender on another host of a shared disk raises no local notification.  Where
+    notifications cannot be had, plain polling takes over.
+    """
+
+    def __init__(self, inbox: Path, stop: threading.Event) -> None:
+        self.inbox = inbox
+        self.stop = stop
+        self._changes: Iterator | None = None
+        self._polling = False
+
+    def wait(self, timeout: float) -> None:
+        if not self._polling:
+            try:
+                if self._changes is None:
+                    self._changes = self._watch(timeout)
+                next(self._changes, None)
+                return
+            except Exception as exc:  # noqa: BLE001 - any notifier failure means: poll
+                log.warning("file notifications unavailable (%s); polling every %g s", exc,
+                            timeout)
+                self._polling = True
+        self.stop.wait(timeout)
+
+    def _watch(self, timeout: float) -> Iterator:
+        import watchfiles
+
+        return watchfiles.watch(
+            self.inbox,
+            watch_filter=None,
+            debounce=DEBOUNCE_MS,
+            step=50,
+            stop_event=self.stop,
+            rust_timeout=max(1, int(timeout * 1000)),
+            yield_on_timeout=True,
+            recursive=False,
+            raise_interrupt=False,
+        )
+
+
+def handle_signals(stop: threading.Event) -> Callable[[], None]:
+    """SIGTERM and SIGINT set `stop` (the current file finishes); returns a function that restores
+    the previous handlers."""
+    previous = {}
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous[sig] = signal.signal(sig, on_signal)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+def serve(root: str, db: str, *, once: bool = False, clock: dt.datetime | None = None,
+          poll: float = POLL_SECONDS, worker: int | None = None) -> int:
+    """Run one watcher until stopped (or, with `once`, until the inbox is swept); exit status.
+
+    0 when every file was answered; 1 when a file could not be read (it is in failed/) or the
+    database or folders cannot be used.
+    """
+    stop = threading.Event()
+    with logging_to_stderr():
+        restore = handle_signals(stop)
+        try:
+            return _serve(root, db, once, clock, poll, worker, stop)
+        finally:
+            restore()
+
+
+def _serve(root, db, once, clock, poll, worker, stop) -> int:
+    try:
+        Folders(Path(root)).create()
+    except OSError as exc:
+        log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
+        return 1
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        log.error("%s", exc)
+        return 1
+    with store:
+        watcher = Watcher(root, store, clock=clock, stop=stop)
+        who = f"worker {worker}" if worker is not None else "watcher"
+        log.info("%s started on %s (database %s%s)", who, root, db, ", once" if once else "")
+        try:
+            tally = watcher.run(once=once, poll=poll)
+        except WatchError as exc:
+            log.error("stopping: %s", exc)
+            return 1
+        log.info("%s stopped: %d processed, %d failed", who, tally.processed, tally.failed)
+        return 1 if tally.failed else 0
+
+
+def serve_workers(root: str, db: str, workers: int, **options) -> int:
+    """Run `workers` watcher processes on one folder; the worst exit status of them."""
+    import multiprocessing
+
+    with logging_to_stderr():
+        try:
+            Folders(Path(root)).create()  # before the workers start: files may come at once
+        except OSError as exc:
+            log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
+            return 1
+    ctx = multiprocessing.get_context("spawn")  # no inherited database connection or lock
+    procs = [ctx.Process(target=_worker_main, args=(root, db, n, options), name=f"worker-{n}")
+             for n in range(1, workers + 1)]
+    stop = threading.Event()
+    restore = handle_signals(stop)
+    try:
+        for p in procs:
+            p.start()
+        while any(p.is_alive() for p in procs):
+            if stop.wait(0.2):
+                for p in procs:  # pass the stop on; a terminal's ^C reaches them already
+                    if p.is_alive() and p.pid is not None:
+                        os.kill(p.pid, signal.SIGTERM)
+                stop.clear()
+        statuses = [p.exitcode for p in procs]
+    finally:
+        restore()
+    return 0 if all(s == 0 for s in statuses) else 1
+
+
+def _worker_main(root: str, db: str, n: int, options: dict) -> None:
+    raise SystemExit(serve(root, db, worker=n, **options))
+
+
+class _UTCFormatter(logging.Formatter):
+    converter = time.gmtime
+
+
+@contextlib.contextmanager
+def logging_to_stderr() -> Iterator[None]:
+    """Log lines on standard error while serving: UTC time, the process id, the message."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_UTCFormatter("%(asctime)s ecert watch[%(process)d] %(message)s",
+                                       datefmt="%Y-%m-%dT%H:%M:%SZ"))
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
