@@ -125,15 +125,15 @@ def parse_only(path: Path) -> int:
 # -- (c) process ----------------------------------------------------------------------------------
 def fresh_store(folder: Path):
     """A new database in a new folder."""
-    from ecert_edi.store import Store
+    from ecert_edi.store import SQLiteStore
 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    return Store(folder / "ecert.db")
+    return SQLiteStore(folder / "ecert.db")
 
 
 def process(paths: list[Path], store, out: Path) -> list:
-    from ecert_edi.processing.pipeline import process_file
+    from ecert_edi.processing import process_file
 
     return [process_file(p, store, out, CLOCK) for p in paths]
 

@@ -7,19 +7,30 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from txn_builders import CERT, CLOCK, FILER, GOV_AU, IOR, OTHER_IOR, certificate, e1, entry
+from txn_builders import (
+    CERT,
+    CLOCK,
+    FILER,
+    GOV_AU,
+    IOR,
+    OTHER_IOR,
+    certificate,
+    e1,
+    entry,
+    ledger_of,
+)
 
 from ecert_edi.surfaces.cli import main
-from ecert_edi.store import Store
+from ecert_edi.store import SQLiteStore
 
 
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "ecert.db"
-    with Store(path) as store:
-        store.apply_certificate(certificate("A"), GOV_AU, CLOCK)
-        store.apply_certificate(certificate("A", number="AU-0001", ior=OTHER_IOR), GOV_AU, CLOCK)
-        store.apply_entry(entry("A", [e1(1, 1_000_000), e1(2, 25)]), FILER, CLOCK)
+    with SQLiteStore(path) as store:
+        ledger_of(store).apply_certificate(certificate("A"), GOV_AU, CLOCK)
+        ledger_of(store).apply_certificate(certificate("A", number="AU-0001", ior=OTHER_IOR), GOV_AU, CLOCK)
+        ledger_of(store).apply_entry(entry("A", [e1(1, 1_000_000), e1(2, 25)]), FILER, CLOCK)
     return str(path)
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from ecert_edi.surfaces.generate import generate, generate_parse_file, generate_usage_set, iter_files
 from ecert_edi.bindings.abi.reading import iter_conditions
-from ecert_edi.processing.pipeline import process_file
+from ecert_edi.processing import process_file
 from ecert_edi.domain.rules.static import static_conditions
-from ecert_edi.store import Store
+from ecert_edi.store import SQLiteStore
 
 CLOCK = dt.datetime(2026, 1, 15, 9, 30, 0)
 SIZES = {"certificates": 40, "entries": 400, "queries": 15}
@@ -50,7 +50,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(generated, tmp_path):
 
 def test_processing_gives_the_planned_rejections(generated, tmp_path):
     _out, summary = generated
-    with Store(tmp_path / "ecert.db") as store:
+    with SQLiteStore(tmp_path / "ecert.db") as store:
         for path in summary.files:
             process_file(path, store, tmp_path / "resp", CLOCK)
         assert store.check_ledger() == []
@@ -81,7 +81,7 @@ def test_parse_file_is_valid(tmp_path):
 
 def test_usage_set_gives_one_row_per_entry(tmp_path):
     usage = generate_usage_set(tmp_path / "files", 120, queries=2, seed=1)
-    with Store(tmp_path / "ecert.db") as store:
+    with SQLiteStore(tmp_path / "ecert.db") as store:
         for path in [usage.certificates, usage.entries, *usage.queries]:
             process_file(path, store, tmp_path / "resp", CLOCK)
         assert store.counts()["activities"] == 120

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from lark.exceptions import UnexpectedInput
 
 from ecert_edi.bindings.abi.records import UNKNOWN
-from ecert_edi.bindings.abi.structure import Transitions, grammar
+from ecert_edi.bindings.abi.grammar import Transitions, grammar
 
 INBOUND = ["A", "Z", "Y", "B_CR", "B_EN", "B_EC", "B_XX", "C0", "C1", "E0", "E1", "Q0", UNKNOWN]
 RESPONSE = ["A", "Z", "Y", "B_CA", "B_EA", "B_EZ", "B_TR", "R0", "R1", "R2", "S0", "S1", UNKNOWN]

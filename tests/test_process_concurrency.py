@@ -6,6 +6,7 @@ same file at the same time apply it once (spec 4.3).
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -22,6 +23,7 @@ from ledger_audit import ledger_problems
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.domain.transactions import Response
 from ecert_edi.bindings.abi.reading import parse_file
+from ecert_edi.processing.transmission import PAUSE_AFTER_GROUP
 
 pytestmark = pytest.mark.slow
 
@@ -243,98 +245,48 @@ def _business(db: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-class OtherWriter:
-    """Another worker's write transaction: takes the database's write lock (BEGIN IMMEDIATE) as
-    soon as it is free, holds it as long as the test needs, and lets it go."""
-
-    def __init__(self, db: Path):
-        self.conn = sqlite3.connect(db, timeout=0, isolation_level=None)
-
-    def hold(self, proc: subprocess.Popen) -> bool:
-        """Take the lock at its first free moment; False when `proc` ended meanwhile."""
-        while True:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return True
-            except sqlite3.OperationalError:
-                if proc.poll() is not None:
-                    return False
-
-    def status(self, control_number: str) -> str | None:
-        row = self.conn.execute("SELECT status FROM transmissions WHERE control_number = ?",
-                                (control_number,)).fetchone()
-        return row[0] if row else None
-
-    def ledger_rows(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM activities").fetchone()[0]
-
-    def release(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("COMMIT")
-
-    def close(self) -> None:
-        self.release()
-        self.conn.close()
-
-
-def _writing(out: Path) -> bool:
-    """Whether a process is past the transmission lookup: it streams its response into a
-    temporary file beside the target."""
-    return out.exists() and any(p.name != "en.txt.resp" for p in out.iterdir())
-
-
 SAME_CONTROL = "B2X00000000S01"
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX job control signals")
 def test_two_processes_given_the_same_file_at_once_apply_it_once(tmp_path):
-    """The first process has the transmission in progress and waits for the database (another
-    writer holds it) when the operating system pauses it; a second process given the same file
-    processes it meanwhile; then the first goes on.  Both must answer with the response of one
-    uninterrupted run, and the transmission must be applied once."""
+    """The first process stops itself right after its first commit group (a test hook, so the
+    moment is known, not guessed); a second process given the same file processes it meanwhile;
+    then the first goes on.  Both must answer with the response of one uninterrupted run, and
+    the transmission must be applied once."""
     files = _same_file_workload(tmp_path)
     reference_db, reference_out = tmp_path / "reference.db", tmp_path / "reference"
     run(reference_db, reference_out, *files)
     expected = (reference_out / "en.txt.resp").read_bytes()
     expected_state = _business(reference_db)
 
-    for attempt in range(1, 6):
-        db = tmp_path / f"try{attempt}.db"
-        first_out, second_out = tmp_path / f"try{attempt}-first", tmp_path / f"try{attempt}-second"
-        run(db, tmp_path / f"try{attempt}-certificates", files[0])
-        first = subprocess.Popen(command(db, first_out, files[1]), stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, text=True)
-        while not _writing(first_out) and first.poll() is None:
-            time.sleep(0.001)
-        other = OtherWriter(db)
-        caught = (other.hold(first) and other.status(SAME_CONTROL) == "in-progress"
-                  and other.ledger_rows() < len(expected_state["ledger"]))
-        if not caught:  # the first process was not caught half way through: again
-            other.close()
-            finish([first])
-            continue
-        first.send_signal(signal.SIGSTOP)
-        try:
-            other.close()
-            second = subprocess.Popen(command(db, second_out, files[1]),
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                      text=True)
-            _, second_err = second.communicate(timeout=300)
-        finally:
-            first.send_signal(signal.SIGCONT)
-        _, first_err = first.communicate(timeout=300)
-        assert "Traceback" not in second_err
-        assert second.returncode == 0, second_err
-        assert (second_out / "en.txt.resp").read_bytes() == expected
-        assert "Traceback" not in first_err, first_err
-        assert first.returncode == 0, first_err
-        assert (first_out / "en.txt.resp").read_bytes() == expected, (
-            "the first process's response differs from one uninterrupted run")
-        assert _business(db) == expected_state
-        assert ledger_problems(db) == []
-        assert check_exit_status(db) == 0
-        again = tmp_path / f"try{attempt}-again"
-        run(db, again, files[1])
-        assert (again / "en.txt.resp").read_bytes() == expected
-        return
-    pytest.fail("the first process was never caught half way through the transmission")
+    db, first_out, second_out = tmp_path / "ecert.db", tmp_path / "first", tmp_path / "second"
+    run(db, tmp_path / "certificates", files[0])
+    first = subprocess.Popen(command(db, first_out, files[1]), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, PAUSE_AFTER_GROUP: "1"})
+    try:
+        _, status = os.waitpid(first.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), "the first process ended before its first commit"
+        with sqlite3.connect(db) as conn:
+            (state,) = conn.execute("SELECT status FROM transmissions WHERE control_number = ?",
+                                    (SAME_CONTROL,)).fetchone()
+            (rows,) = conn.execute("SELECT COUNT(*) FROM activities").fetchone()
+        assert state == "in-progress" and 0 < rows < len(expected_state["ledger"])
+        second = subprocess.run(command(db, second_out, files[1]), capture_output=True,
+                                text=True, timeout=300, check=False)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    _, first_err = first.communicate(timeout=300)
+    assert "Traceback" not in second.stderr
+    assert second.returncode == 0, second.stderr
+    assert (second_out / "en.txt.resp").read_bytes() == expected
+    assert "Traceback" not in first_err, first_err
+    assert first.returncode == 0, first_err
+    assert (first_out / "en.txt.resp").read_bytes() == expected, (
+        "the first process's response differs from one uninterrupted run")
+    assert _business(db) == expected_state
+    assert ledger_problems(db) == []
+    assert check_exit_status(db) == 0
+    run(db, tmp_path / "again", files[1])
+    assert (tmp_path / "again" / "en.txt.resp").read_bytes() == expected

@@ -7,8 +7,8 @@ import datetime as dt
 from abi import Raw, batch, certificate, levels, record, spec_file, splice, to_bytes, transmission
 
 from ecert_edi.bindings.abi.reading import iter_conditions, parse_file
-from ecert_edi.processing.pipeline import process_file
-from ecert_edi.store import Store
+from ecert_edi.processing import process_file
+from ecert_edi.store import SQLiteStore
 
 CLOCK = dt.datetime(2026, 1, 15, 12, 0, 0)
 
@@ -39,7 +39,7 @@ def test_a_government_query_of_all_certificates_ignores_ior_and_certificate_fiel
 
 def test_control_number_reuse_is_reported_beside_other_transmission_errors(tmp_path):
     # spec 4.2: every check that can still be computed; 021 beside a wrong batch count (013)
-    store = Store(tmp_path / "ecert.db")
+    store = SQLiteStore(tmp_path / "ecert.db")
     first = tmp_path / "first.txt"
     first.write_bytes(spec_file("certificate.txt"))
     process_file(first, store, tmp_path / "out", CLOCK)
@@ -67,5 +67,5 @@ def test_blank_batch_count_in_y_is_005_beside_018():
 def test_response_to_an_unreadable_control_number_is_a_valid_response(tmp_path):
     data = tmp_path / "binary.txt"
     data.write_bytes(bytes(range(256)) * 3)
-    outcome = process_file(data, Store(tmp_path / "ecert.db"), tmp_path / "out", CLOCK)
+    outcome = process_file(data, SQLiteStore(tmp_path / "ecert.db"), tmp_path / "out", CLOCK)
     assert parse_file(outcome.response, direction="response").conditions == []

@@ -183,7 +183,7 @@ def test_accepted_add_deducts_each_line_in_file_order():
     d = decide(txn)
     assert d.accepted
     assert [
-        (a.line_number, a.activity, a.quantity, a.balance_after, a.inbound_line)
+        (a.line_number, a.activity, a.quantity, a.balance_after, a.source.line)
         for a in d.activities
     ] == [(2, "D", 1_000_000, 1_500_000, 4), (1, "D", 400_000, 1_100_000, 5)]
     a = d.activities[0]

@@ -20,10 +20,11 @@ from txn_builders import (
     e1,
     entry,
     entry_number,
+    ledger_of,
     query,
 )
 
-from ecert_edi.store import Store, StoreError, TransmissionConflict
+from ecert_edi.store import USAGE_FIELDS, SQLiteStore, StoreError, TransmissionConflict
 from ecert_edi.store.schema import LATEST
 
 KEY = ("AU", CERT)
@@ -31,13 +32,13 @@ KEY = ("AU", CERT)
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store(tmp_path / "ecert.db")
+    s = SQLiteStore(tmp_path / "ecert.db")
     yield s
     s.close()
 
 
 def registered(store, **kw):
-    d = store.apply_certificate(certificate("A", **kw), GOV_AU, CLOCK)
+    d = ledger_of(store).apply_certificate(certificate("A", **kw), GOV_AU, CLOCK)
     assert d.accepted, d.conditions
     return d
 
@@ -51,26 +52,20 @@ def ledger(store, key=KEY):
 
 def test_spec_worked_example_register_enter_and_query(store):
     registered(store)
-    d = store.apply_entry(entry("A"), FILER, CLOCK)
+    d = ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
     assert d.accepted
     assert [(a.line_number, a.activity, a.quantity, a.balance_after) for a in d.activities] == [
         (1, "D", 1_000_000, 1_500_000)
     ]
-    answer = store.answer_query(query("C"), FILER, CLOCK)
+    answer = ledger_of(store).answer_query(query("C"), FILER, CLOCK)
     assert answer.accepted
     [view] = answer.certificates
-    assert view.summary == {
-        "certificate_number": CERT,
-        "issuing_country": "AU",
-        "status": "A",
-        "allowance_quantity": 2_500_000,
-        "quantity_used": 1_000_000,
-        "quantity_remaining": 1_500_000,
-        "unit_of_measure": "KG",
-        "issue_date": dt.date(2026, 1, 2),
-        "expiry_date": dt.date(2026, 12, 31),
-    }
-    assert list(view.usage) == [
+    cert = view.certificate
+    assert (cert.number, cert.country, view.status, view.allowance, view.used, view.remaining,
+            cert.unit, cert.issue_date, cert.expiry_date) == (
+        CERT, "AU", "A", 2_500_000, 1_000_000, 1_500_000, "KG", dt.date(2026, 1, 2),
+        dt.date(2026, 12, 31))
+    assert [dict(zip(USAGE_FIELDS, row, strict=True)) for row in view.usage] == [
         {
             "entry_number": ENTRY,
             "line_number": 1,
@@ -82,16 +77,16 @@ def test_spec_worked_example_register_enter_and_query(store):
             "ior_number": IOR,
         }
     ]
-    other = store.answer_query(query("C", ior=OTHER_IOR), FILER, CLOCK)
+    other = ledger_of(store).answer_query(query("C", ior=OTHER_IOR), FILER, CLOCK)
     assert not other.accepted and codes(other.decision) == ["300"]
     assert store.check_ledger() == []
 
 
 def test_accepted_entry_decrements_and_cancel_increments(store):
     registered(store)
-    store.apply_entry(entry("A", [e1(1, 700_000), e1(2, 300_000)]), FILER, CLOCK)
+    ledger_of(store).apply_entry(entry("A", [e1(1, 700_000), e1(2, 300_000)]), FILER, CLOCK)
     assert store.certificate(*KEY).balance == 1_500_000
-    d = store.apply_entry(entry("C"), FILER, CLOCK)
+    d = ledger_of(store).apply_entry(entry("C"), FILER, CLOCK)
     assert d.accepted
     assert store.certificate(*KEY).balance == 2_500_000
     assert ledger(store) == [
@@ -101,16 +96,16 @@ def test_accepted_entry_decrements_and_cancel_increments(store):
         (ENTRY, 2, "I", 300_000, 2_500_000),
     ]
     assert store.entry(ENTRY).cancelled
-    again = store.apply_entry(entry("C"), FILER, CLOCK)
+    again = ledger_of(store).apply_entry(entry("C"), FILER, CLOCK)
     assert at(again, "209") == [(3, 4)]
     assert store.check_ledger() == []
 
 
 def test_replace_restores_then_deducts_in_one_step(store):
     registered(store)
-    store.apply_entry(entry("A", [e1(1, 2_000_000)], entry_date=dt.date(2026, 1, 10)), FILER, CLOCK)
+    ledger_of(store).apply_entry(entry("A", [e1(1, 2_000_000)], entry_date=dt.date(2026, 1, 10)), FILER, CLOCK)
     later = CLOCK + dt.timedelta(days=1)
-    d = store.apply_entry(entry("R", [e1(1, 1_000_000), e1(2, 1_400_000)]), FILER, later)
+    d = ledger_of(store).apply_entry(entry("R", [e1(1, 1_000_000), e1(2, 1_400_000)]), FILER, later)
     assert d.accepted
     assert ledger(store)[1:] == [
         (ENTRY, 1, "I", 2_000_000, 2_500_000),
@@ -128,7 +123,7 @@ def test_replace_restores_then_deducts_in_one_step(store):
 
 def test_rejected_entry_deducts_nothing(store):
     registered(store)
-    d = store.apply_entry(entry("A", [e1(1, 1_000_000), e1(2, 1_600_000)]), FILER, CLOCK)
+    d = ledger_of(store).apply_entry(entry("A", [e1(1, 1_000_000), e1(2, 1_600_000)]), FILER, CLOCK)
     assert not d.accepted and at(d, "202") == [(5, 38)]
     assert store.certificate(*KEY).balance == 2_500_000
     assert ledger(store) == [] and store.entry(ENTRY) is None
@@ -136,50 +131,50 @@ def test_rejected_entry_deducts_nothing(store):
 
 def test_900_repeats_change_nothing(store):
     registered(store)
-    store.apply_entry(entry("A"), FILER, CLOCK)
+    ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
     before = (store.counts(), ledger(store), store.certificate(*KEY))
-    cert = store.apply_certificate(certificate("A"), GOV_AU, CLOCK)
-    ent = store.apply_entry(entry("A"), FILER, CLOCK)
+    cert = ledger_of(store).apply_certificate(certificate("A"), GOV_AU, CLOCK)
+    ent = ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
     assert at(cert, "900") == [(3, 0)] and at(ent, "900") == [(3, 0)]
     assert (store.counts(), ledger(store), store.certificate(*KEY)) == before
 
 
 def test_901_when_an_entry_exhausts_a_certificate(store):
     registered(store)
-    d = store.apply_entry(entry("A", [e1(1, 1_000_000), e1(2, 1_500_000)]), FILER, CLOCK)
+    d = ledger_of(store).apply_entry(entry("A", [e1(1, 1_000_000), e1(2, 1_500_000)]), FILER, CLOCK)
     assert at(d, "901") == [(5, 6)]
-    assert store.answer_query(query("C"), FILER, CLOCK).certificates[0].status == "E"
+    assert ledger_of(store).answer_query(query("C"), FILER, CLOCK).certificates[0].status == "E"
 
 
 def test_certificate_replace_and_void(store):
     registered(store)
-    store.apply_entry(entry("A"), FILER, CLOCK)
-    d = store.apply_certificate(certificate("R", allowance=3_000_000, hts=()), GOV_AU, CLOCK)
+    ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
+    d = ledger_of(store).apply_certificate(certificate("R", allowance=3_000_000, hts=()), GOV_AU, CLOCK)
     assert d.accepted
     cert = store.certificate(*KEY)
     assert (cert.allowance, cert.balance, cert.tariffs) == (3_000_000, 2_000_000, frozenset())
     assert store.check_ledger() == []  # the allowance change carries the balance with it
-    assert at(store.apply_certificate(certificate("D"), GOV_AU, CLOCK), "108") == [(3, 4)]
-    store.apply_entry(entry("C"), FILER, CLOCK)
-    assert store.apply_certificate(certificate("D"), GOV_AU, CLOCK).accepted
+    assert at(ledger_of(store).apply_certificate(certificate("D"), GOV_AU, CLOCK), "108") == [(3, 4)]
+    ledger_of(store).apply_entry(entry("C"), FILER, CLOCK)
+    assert ledger_of(store).apply_certificate(certificate("D"), GOV_AU, CLOCK).accepted
     assert store.certificate(*KEY).voided
-    assert store.answer_query(query("C"), FILER, CLOCK).certificates[0].status == "V"
-    refused = store.apply_entry(entry("A", number=entry_number("B2X", 2)), FILER, CLOCK)
+    assert ledger_of(store).answer_query(query("C"), FILER, CLOCK).certificates[0].status == "V"
+    refused = ledger_of(store).apply_entry(entry("A", number=entry_number("B2X", 2)), FILER, CLOCK)
     assert codes(refused) == ["206"]
     assert store.check_ledger() == []
 
 
 def test_query_status_expired_uses_the_processing_clock(store):
     registered(store, expiry=dt.date(2026, 1, 31))
-    assert store.answer_query(query("C"), FILER, CLOCK).certificates[0].status == "A"
+    assert ledger_of(store).answer_query(query("C"), FILER, CLOCK).certificates[0].status == "A"
     after = dt.datetime(2026, 2, 1, 0, 0, 0)
-    assert store.answer_query(query("C"), FILER, after).certificates[0].status == "X"
+    assert ledger_of(store).answer_query(query("C"), FILER, after).certificates[0].status == "X"
 
 
 def test_query_answers_are_ordered_by_country_then_number(store):
     for number in ("AU-3", "AU-1", "AU-2"):
         registered(store, number=number)
-    answer = store.answer_query(
+    answer = ledger_of(store).answer_query(
         query("A", ior=None, number=None, country=None, usage="N"), GOV_AU, CLOCK
     )
     assert [v.certificate.number for v in answer.certificates] == ["AU-1", "AU-2", "AU-3"]
@@ -189,10 +184,10 @@ def test_query_answers_are_ordered_by_country_then_number(store):
 def test_an_exception_inside_a_savepoint_undoes_the_transaction(store):
     registered(store)
     with store.write():
-        with pytest.raises(RuntimeError), store.savepoint():
-            assert store.apply_entry(entry("A"), FILER, CLOCK).accepted
+        with pytest.raises(RuntimeError), store.unit():
+            assert ledger_of(store).apply_entry(entry("A"), FILER, CLOCK).accepted
             raise RuntimeError("killed mid-unit")
-        store.apply_certificate(certificate("A", number="AU-2"), GOV_AU, CLOCK)
+        ledger_of(store).apply_certificate(certificate("A", number="AU-2"), GOV_AU, CLOCK)
     assert store.certificate(*KEY).balance == 2_500_000
     assert ledger(store) == [] and store.entry(ENTRY) is None
     assert store.certificate("AU", "AU-2") is not None
@@ -207,7 +202,7 @@ def test_an_exception_inside_write_rolls_everything_back(store):
 
 def test_check_ledger_reports_a_balance_that_disagrees_with_its_history(store):
     registered(store)
-    store.apply_entry(entry("A"), FILER, CLOCK)
+    ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
     store.conn.execute("UPDATE certificates SET balance = balance - 1")
     problems = store.check_ledger()
     assert {(p.country, p.certificate_number) for p in problems} == {KEY}
@@ -218,7 +213,7 @@ def test_check_ledger_reports_a_balance_that_disagrees_with_its_history(store):
 
 def test_the_ledger_is_append_only_and_balances_never_negative(store):
     registered(store)
-    store.apply_entry(entry("A"), FILER, CLOCK)
+    ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
     with pytest.raises(sqlite3.IntegrityError):
         store.conn.execute("DELETE FROM activities")
     with pytest.raises(sqlite3.IntegrityError):
@@ -230,9 +225,10 @@ def test_transmission_bookkeeping(store):
     tid = store.begin_transmission("FL", "B2X", "C1", "hash-1", CLOCK)
     with store.write():
         assert store.chunk(tid, 1) is None
-        store.save_chunk(tid, 2, "second\n")
-        store.save_chunk(tid, 1, "first\n")
-    assert store.chunk(tid, 1) == "first\n"
+        store.save_chunk(tid, 2, "second\n", False)
+        store.save_chunk(tid, 1, "first\n", True)
+    assert store.chunk(tid, 1) == ("first\n", True)
+    assert store.chunk(tid, 2) == ("second\n", False)
     assert list(store.chunks(tid)) == ["first\n", "second\n"]
     found = store.find_transmission("FL", "B2X", "C1")
     assert (found.id, found.content_hash, found.clock, found.complete) == (
@@ -251,7 +247,7 @@ def test_transmission_bookkeeping(store):
 
 def test_complete_transmission_keeps_the_whole_response_in_parts(store):
     tid = store.begin_transmission("FL", "B2X", "C2", "hash", CLOCK)
-    store.save_chunk(tid, 7, "unit of a run\n")
+    store.save_chunk(tid, 7, "unit of a run\n", True)
     assert store.complete_transmission(tid, iter(["A...\n", "B...\n", "Z...\n"]))
     assert "".join(store.response(tid)) == "A...\nB...\nZ...\n"
     assert list(store.chunks(tid)) == []  # the per-unit responses are dropped
@@ -267,9 +263,9 @@ def test_a_completed_response_is_never_replaced(store):
 
 def test_reopening_keeps_the_schema_version_and_the_data(tmp_path):
     path = tmp_path / "ecert.db"
-    with Store(path) as s:
+    with SQLiteStore(path) as s:
         registered(s)
-    with Store(path) as s:
+    with SQLiteStore(path) as s:
         assert s.certificate(*KEY) is not None
         assert s.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == LATEST
         assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -279,22 +275,22 @@ def test_unusable_databases_raise_store_error(tmp_path):
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"not a database" * 100)
     with pytest.raises(StoreError, match="garbage.db"):
-        Store(garbage)
+        SQLiteStore(garbage)
     with pytest.raises(StoreError):
-        Store(tmp_path / "missing-dir" / "ecert.db")
+        SQLiteStore(tmp_path / "missing-dir" / "ecert.db")
     newer = tmp_path / "newer.db"
-    Store(newer).close()
+    SQLiteStore(newer).close()
     conn = sqlite3.connect(newer)
     conn.execute("INSERT INTO schema_version (version, applied) VALUES (?, 'x')", (LATEST + 1,))
     conn.commit()
     conn.close()
     with pytest.raises(StoreError, match="schema version"):
-        Store(newer)
+        SQLiteStore(newer)
 
 
 def test_a_writer_waits_for_another_process_and_gives_up_with_store_error(tmp_path):
     path = tmp_path / "ecert.db"
-    first, second = Store(path), Store(path, timeout=0.05)
+    first, second = SQLiteStore(path), SQLiteStore(path, timeout=0.05)
     try:
         with first.write():
             registered(first)

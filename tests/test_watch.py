@@ -19,10 +19,10 @@ import pytest
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.bindings.abi.emitter import emit_text
 from ecert_edi.surfaces.generate import generate
-from ecert_edi.processing.pipeline import process_file
+from ecert_edi.processing import process_file
 from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.surfaces.replay import summarize
-from ecert_edi.store import Store
+from ecert_edi.store import SQLiteStore
 from ecert_edi.surfaces.watch import (
     Watcher,
     claim_suffix,
@@ -64,7 +64,7 @@ def entry_file(serial: int, quantity: int = 1_000, filer: str = "B2X") -> bytes:
 
 
 def once(root: Path, db: Path) -> Watcher:
-    with Store(db) as store:
+    with SQLiteStore(db) as store:
         watcher = Watcher(root, store, clock=CLOCK)
         watcher.run(once=True)
     return watcher
@@ -79,13 +79,13 @@ def listing(folder: Path) -> list[str]:
 
 
 def balance(db: Path, number: str = "AU2026-000123") -> int:
-    with Store(db) as store:
+    with SQLiteStore(db) as store:
         return store.certificate("AU", number).balance
 
 
 def register(db: Path) -> None:
     """The worked example's certificate: 25,000.00 KG for 12-3456789AB."""
-    with Store(db) as store:
+    with SQLiteStore(db) as store:
         process_file(SPEC / "certificate.txt", store, db.parent / "setup", CLOCK)
 
 
@@ -164,7 +164,7 @@ def test_links_directories_fifos_and_hard_links_are_refused(tmp_path):
     assert "directory" in reasons["folder.txt"]
     assert "not a regular file" in reasons["pipe.txt"]
     assert outside.read_bytes() == (SPEC / "certificate.txt").read_bytes()
-    with Store(db) as store:
+    with SQLiteStore(db) as store:
         assert store.counts()["certificates"] == 0  # nothing behind a link was processed
 
 
@@ -347,7 +347,7 @@ def big(tmp_path_factory) -> dict[str, Path]:
 
 def prepared(tmp_path: Path, big) -> tuple[Path, Path]:
     root, db = tmp_path / "drop", tmp_path / "ecert.db"
-    with Store(db) as store:
+    with SQLiteStore(db) as store:
         for path in big["certificates"]:
             process_file(path, store, tmp_path / "setup", CLOCK)
     (root / "inbox").mkdir(parents=True)
@@ -371,7 +371,7 @@ def in_progress(db: Path) -> bool:
 def reference(tmp_path: Path, big) -> tuple[bytes, dict]:
     """The response and balances of one uninterrupted run."""
     db = tmp_path / "reference.db"
-    with Store(db) as store:
+    with SQLiteStore(db) as store:
         for path in big["certificates"]:
             process_file(path, store, tmp_path / "ref-setup", CLOCK)
         outcome = process_file(big["entries"], store, tmp_path / "ref", CLOCK)
@@ -399,7 +399,7 @@ def test_a_killed_watcher_leaves_a_file_that_a_restart_completes(tmp_path, big):
     assert listing(root / "outbox") == [f"{name}.resp"]  # the partial one is gone
     response, balances = reference(tmp_path, big)
     assert (root / "outbox" / f"{name}.resp").read_bytes() == response
-    with Store(db) as store:
+    with SQLiteStore(db) as store:
         assert {c.key: c.balance for c in store.all_certificates()} == balances
     checked = check(db)
     assert checked.returncode == 0, checked.stdout + checked.stderr

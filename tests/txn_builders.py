@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Any
 
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.domain.conditions import Condition, condition
 from ecert_edi.bindings.abi.fields import decode, encode
 from ecert_edi.bindings.abi.layouts import LAYOUTS
+from ecert_edi.bindings.abi.records import DECODERS
 from ecert_edi.domain.transactions import Certificate, Entry, Query, Record, Sender
 from ecert_edi.domain.rules import CertificateState, EntryLine, EntryState
+from ecert_edi.ledger import Ledger
 
 CLOCK = dt.datetime(2026, 1, 15, 10, 0, 0)
 GOV_AU = Sender("CG", "AU", "AU0000000001", "T")
@@ -64,13 +67,13 @@ def record(
         mandatory = f.use == "M" or (f.use == "M*" and action is not None)
         if value is None and mandatory and not piece.strip(" "):
             conds.append(condition(f.missing, line, f.pos))
-    return Record(rid, line, decoded, text), conds
+    return DECODERS["inbound"][rid].record(line, decoded, text, conds), conds
 
 
 def plain(rid: str, line: int, values: dict[str, Any]) -> Record:
     """A detail record the parser keeps undecoded (C1 of a void, E1 of a cancel)."""
     rec, _ = record(rid, line, values)
-    return Record(rid, line, {}, rec.raw)
+    return Record(rid, line, {}, rec.raw, rec.columns)
 
 
 def certificate(
@@ -267,3 +270,14 @@ def at(decision, code: str) -> list[tuple[int, int]]:
 
 def codes(decision) -> list[str]:
     return sorted({c.code for c in decision.conditions})
+
+
+_LEDGERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def ledger_of(store) -> Ledger:
+    """The ledger service over a store, one per store (so its certificate cache is exercised)."""
+    found = _LEDGERS.get(store)
+    if found is None:
+        found = _LEDGERS[store] = Ledger(store)
+    return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # code: (severity, level, narrative).  Narratives are the spec's, letter for letter.
 CATALOGUE: dict[str, tuple[str, str, str]] = {
@@ -74,9 +74,11 @@ MAX_CONDITIONS = 999  # R0 condition count is three digits
 
 @dataclass(frozen=True, slots=True, order=True)
 class Condition:
-    """A finding about the input: code, severity, inbound line and column, narrative.
+    """A finding about the input: code, severity, inbound line and column, narrative, and the
+    field at fault when there is one.
 
-    Ordered by line, then column, then code, the order R1 records are written in.
+    Ordered by line, then column, then code, the order R1 records are written in.  The field name
+    is what a rule says; the line and column are where the binding placed that field.
     """
 
     line: int
@@ -84,19 +86,22 @@ class Condition:
     code: str
     severity: str
     text: str
+    field: str | None = field(default=None, compare=False)
 
     @property
     def is_error(self) -> bool:
         return self.severity == "E"
 
 
-def condition(code: str, line: int = 0, column: int = 0, detail: str = "") -> Condition:
+def condition(
+    code: str, line: int = 0, column: int = 0, detail: str = "", field: str | None = None
+) -> Condition:
     """The catalogue's condition `code` at a place, its narrative followed by optional detail."""
     severity, _level, narrative = CATALOGUE[code]
     text = narrative
     if detail:
         text = f"{narrative} - {detail}"[:NARRATIVE_WIDTH].rstrip()
-    return Condition(line=line, column=column, code=code, severity=severity, text=text)
+    return Condition(line, column, code, severity, text, field)
 
 
 def has_error(conditions) -> bool:

@@ -7,13 +7,7 @@ from dataclasses import dataclass, field
 
 from ecert_edi.domain.conditions import Condition, ordered
 from ecert_edi.domain.state import CertificateState, EntryState, Key
-
-
-def as_date(clock: dt.datetime | dt.date | None) -> dt.date | None:
-    """The processing date of a clock given as a datetime or a date."""
-    if isinstance(clock, dt.datetime):
-        return clock.date()
-    return clock
+from ecert_edi.domain.transactions import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +18,7 @@ class Activity:
     certificate_number: str
     entry_number: str
     line_number: int  # the E1 line number (001-999)
-    inbound_line: int  # the E1's line in the file; the E0's line for a restored old line
+    source: Record  # the E1 it deducts for; the E0 for a restored old line
     activity: str  # "D" or "I"
     quantity: int
     balance_after: int

@@ -1,27 +1,66 @@
-"""Typed model of a transmission: records, transactions, batches, the envelope, responses."""
+"""The domain transactions of a transmission: records, certificate filings, entry filings, queries,
+batches and the envelope, as a binding reads them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecert_edi.domain.conditions import Condition
+from ecert_edi.domain.conditions import Condition, condition
+
+NO_FAULTS: frozenset[str] = frozenset()
+# (transaction kind, action) whose detail records are not read: a void reads only its key, a
+# cancel's lines are not checked (spec 6.1, 6.2)
+UNREAD_DETAILS = frozenset({("certificate", "D"), ("entry", "C")})
+
+
+class UnknownField(KeyError):
+    """A rule named a field its record does not have (a defect, never input)."""
 
 
 @dataclass(slots=True)
 class Record:
-    """One decoded record: its identifier, inbound line, typed field values and raw 80 columns."""
+    """One record of a transaction: its identifier, inbound line and typed field values.
+
+    The binding that read it gives `columns`, the column of each field name, so that a rule names
+    a field and the condition comes out at its place; `faulty` names the fields whose text was
+    there but invalid (a field condition says so).  `raw` is the record as received, kept for the
+    binding's echoes; rules never read it.
+    """
 
     rid: str
     line: int
     values: dict[str, Any]
     raw: str = ""
+    columns: Mapping[str, int] = field(default_factory=dict)
+    faulty: frozenset[str] = NO_FAULTS
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
 
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.values.get(name, default)
+    def get(self, name: str) -> Any:
+        """A field's value, None when blank or unreadable; a field the record lacks is an error."""
+        try:
+            return self.values[name]
+        except KeyError:
+            if name in self.columns and not self.values:
+                return None  # a detail kept unread (a void's C1, a cancel's E1)
+            raise UnknownField(f"{self.rid} has no field {name!r}") from None
+
+    def blank(self, name: str) -> bool:
+        """Whether a field was left blank (a field present but invalid is not blank)."""
+        return self.get(name) is None and name not in self.faulty
+
+    def fault(self, code: str, name: str | None = None, detail: str = "") -> Condition:
+        """Condition `code` about one field of this record (about the record when no field)."""
+        if name is None:
+            return condition(code, self.line, 0, detail)
+        try:
+            column = self.columns[name]
+        except KeyError:
+            raise UnknownField(f"{self.rid} has no field {name!r}") from None
+        return condition(code, self.line, column, detail, name)
 
 
 @dataclass(slots=True)
@@ -47,6 +86,11 @@ class Transaction:
     @property
     def rejected(self) -> bool:
         return any(c.severity == "E" for c in self.conditions)
+
+    @property
+    def reads_details(self) -> bool:
+        """Whether the detail records are read: not for a void or a cancel."""
+        return (self.kind, self.action) not in UNREAD_DETAILS
 
 
 @dataclass(slots=True)
@@ -125,6 +169,12 @@ class Sender:
     sender_id: str | None
     control_number: str | None = None
     environment: str | None = None
+
+    @property
+    def code(self) -> str | None:
+        """The sender ID as compared with a country or filer code, None when unreadable."""
+        value = (self.sender_id or "").strip(" ")
+        return value or None
 
 
 @dataclass(slots=True)

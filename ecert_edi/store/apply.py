@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 
-from ecert_edi.domain.rules import CertificateState, Decision, EntryState, Key
-from ecert_edi.store.connection import StoreError
+from ecert_edi.domain.decision import Decision
+from ecert_edi.domain.state import CertificateState, EntryState, Key
+from ecert_edi.store.interface import StoreError
 from ecert_edi.store.rows import iso
 
 

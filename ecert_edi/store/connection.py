@@ -6,12 +6,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ecert_edi.store.interface import StoreError
+
 DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another process's write lock
 CACHE_KIB = 65536  # SQLite page cache: the certificates and ledger pages a batch touches
-
-
-class StoreError(Exception):
-    """The database cannot be opened or used."""
 
 
 def connect(path: str, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Connection:

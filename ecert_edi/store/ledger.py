@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from ecert_edi.bindings.abi.fields import quantity_text
-from ecert_edi.store.views import Discrepancy
+from ecert_edi.domain.quantities import quantity_text
+from ecert_edi.store.interface import Discrepancy
 
 _TOTALS = """
 SELECT c.country, c.number, c.allowance, c.balance,

@@ -6,8 +6,8 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from ecert_edi.domain.rules import CertificateState, EntryLine, EntryState, Key
-from ecert_edi.store.views import LedgerRow
+from ecert_edi.domain.state import CertificateState, EntryLine, EntryState, Key
+from ecert_edi.store.interface import LedgerRow
 
 CERTIFICATE_COLUMNS = (
     "country, number, ior, issue_date, expiry_date, program, allowance, unit, balance, status"
@@ -157,8 +157,8 @@ def ledger(conn: sqlite3.Connection, key: Key) -> Iterator[LedgerRow]:
 
 
 def usage_values(conn: sqlite3.Connection, key: Key) -> Iterator[tuple]:
-    """A certificate's ledger rows, oldest first, as S1 values in USAGE_FIELDS order (the EZ hot
-    path: no row objects)."""
+    """A certificate's ledger rows, oldest first, in USAGE_FIELDS order (the EZ hot path: no row
+    objects)."""
     fromiso = dt.date.fromisoformat
     for entry_number, line, activity, quantity, balance, on, entry_date, ior in conn.execute(
         "SELECT entry_number, line_number, activity, quantity, balance_after, activity_date,"

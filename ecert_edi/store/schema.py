@@ -147,8 +147,15 @@ def _v1(db: Database) -> None:
     )
 
 
+def _v2(db: Database) -> None:
+    """Each unit's disposition beside its saved response, so a resumed run need not read text."""
+    db.execute("ALTER TABLE response_chunks ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0")
+    # units saved before: the disposition is the R0 record's third column
+    db.execute("UPDATE response_chunks SET accepted = (substr(text, 3, 1) = 'A')")
+
+
 # (version, migration): each runs once, in order, inside the write transaction that records it.
-MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [(1, _v1)]
+MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [(1, _v1), (2, _v2)]
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ecert_edi.bindings.abi.emitter import emit_text
-from ecert_edi.processing.pipeline import process_file
+from ecert_edi.processing import process_file
 from ecert_edi.surfaces.replay import summarize
-from ecert_edi.store import Store
+from ecert_edi.store import open_store
 
 DAY = dt.date(2026, 1, 15)
 IOR = "12-3456789AB"
@@ -99,7 +99,7 @@ def play(folder: Path, steps: list[Step] = STEPS) -> Iterator[Played]:
     """Process the story's transmissions in `folder` (inbound/, responses/, ecert.db)."""
     inbound_dir, out = folder / "inbound", folder / "responses"
     inbound_dir.mkdir(parents=True, exist_ok=True)
-    with Store(folder / "ecert.db") as store:
+    with open_store(folder / "ecert.db") as store:
         for number, step in enumerate(steps, start=1):
             path = inbound_dir / f"{number:02d}-{step.sender[1]}-{step.application}.txt"
             path.write_text(step.text(number), encoding="ascii", newline="\n")
@@ -112,7 +112,7 @@ def play(folder: Path, steps: list[Step] = STEPS) -> Iterator[Played]:
 
 def ledger_agrees(folder: Path) -> bool:
     """Whether every balance equals allowance − deductions + restorations (spec 6.4)."""
-    with Store(folder / "ecert.db") as store:
+    with open_store(folder / "ecert.db") as store:
         return not store.check_ledger()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
 import tempfile
 import tomllib
@@ -13,10 +12,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ecert_edi.bindings.abi.emitter import record_id
-from ecert_edi.bindings.abi.fields import quantity_text
 from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH
-from ecert_edi.processing.pipeline import process_file, response_path
-from ecert_edi.store import Store
+from ecert_edi.domain.clock import CLOCK_FORMAT
+from ecert_edi.domain.quantities import quantity_text
+from ecert_edi.processing.files import write_atomically
+from ecert_edi.processing import process_file, response_path
+from ecert_edi.store import LedgerStore, open_store
 
 SCENARIO_FILE = "scenario.toml"
 EXPECTED_DIR = "expected"
@@ -131,7 +132,8 @@ def _clock(value, where: Path, name: str) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None)
     try:
-        return dt.datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S")
+        # not processing_clock: an empty value must be refused, not read as "now"
+        return dt.datetime.strptime(str(value), CLOCK_FORMAT)
     except ValueError:
         raise ScenarioError(f"{where}: {name} must be YYYY-MM-DDTHH:MM:SS, not {value!r}") from None
 
@@ -182,7 +184,7 @@ def replay(scenario: Scenario, update: bool = False) -> Result:
     result = Result(scenario)
     with tempfile.TemporaryDirectory(prefix="ecert-replay-") as tmp:
         out = Path(tmp) / "responses"
-        with Store(Path(tmp) / "replay.db") as store:
+        with open_store(Path(tmp) / "replay.db") as store:
             for inbound in scenario.files:
                 process_file(inbound, store, out, scenario.clock_of(inbound))
             result.problems.extend(_check_balances(scenario, store))
@@ -228,9 +230,8 @@ def _write_expected(scenario: Scenario, produced: dict[Path, bytes]) -> list[str
         keep.add(target.name)
         if target.exists() and target.read_bytes() == data:
             continue
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        # latin-1 carries every byte through a text file unchanged; mode None: as write_bytes did
+        write_atomically(target, [data.decode("latin-1")], None, encoding="latin-1")
         written.append(target.name)
     for stale in sorted(scenario.expected_dir.iterdir()):
         if stale.name not in keep:
@@ -265,7 +266,7 @@ def _check_expectations(scenario: Scenario, produced: dict[Path, bytes]) -> list
     return problems
 
 
-def _check_balances(scenario: Scenario, store: Store) -> list[str]:
+def _check_balances(scenario: Scenario, store: LedgerStore) -> list[str]:
     problems = []
     for (country, number), want in scenario.balances.items():
         cert = store.certificate(country, number)

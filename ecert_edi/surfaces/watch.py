@@ -21,9 +21,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecert_edi.processing.pipeline import Outcome, process_file, processing_clock
 from ecert_edi.bindings.abi.reader import SourceError
-from ecert_edi.store import Store, StoreError
+from ecert_edi.domain.clock import CLOCK_FORMAT, processing_clock
+from ecert_edi.processing.files import sync_dir, write_atomically
+from ecert_edi.processing import process_file
+from ecert_edi.store import LedgerStore, StoreError, open_store
+from ecert_edi.surfaces.log import file_line
 
 log = logging.getLogger("ecert.watch")
 
@@ -35,6 +38,8 @@ CLAIM = ".claim-"  # processing/<name>.claim-<host>-<pid>-<random>
 _CLAIMED = re.compile(r"^(?P<name>.+)\.claim-[A-Za-z0-9-]+$")
 # Errors that mean "this file system has no hard links": fall back to a checked rename.
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
+# Log lines and .reason files: UTC, so hosts sharing a folder agree; the Z says so.
+STAMP_FORMAT = f"{CLOCK_FORMAT}Z"
 
 
 class WatchError(Exception):
@@ -159,7 +164,7 @@ class Watcher:
     watcher next finds it unlocked.
     """
 
-    def __init__(self, root: Path | str, store: Store, *, clock: dt.datetime | None = None,
+    def __init__(self, root: Path | str, store: LedgerStore, *, clock: dt.datetime | None = None,
                  stop: threading.Event | None = None) -> None:
         self.folders = Folders(Path(root))
         self.store = store
@@ -309,15 +314,16 @@ class Watcher:
             raise WatchError(f"cannot archive {name}: {exc.strerror or exc}") from exc
         self.tally.processed += 1
         ms = (time.monotonic() - started) * 1000
-        log.info("%s", file_line(name, outcome, ms, archived.relative_to(self.folders.root)))
+        log.info("%s", file_line(_printable(name), outcome, ms,
+                                 archived.relative_to(self.folders.root)))
 
     # -- moving files ---------------------------------------------------------------------------
     def _archive(self, claimed: Path, name: str, clock: dt.datetime) -> Path:
         day = self.folders.archive / clock.strftime("%Y-%m-%d")
         day.mkdir(parents=True, exist_ok=True)
         target = place(claimed, day, name, link=True)
-        _sync_dir(day)
-        _sync_dir(self.folders.processing)
+        sync_dir(day)
+        sync_dir(self.folders.processing)
         return target
 
     def _fail(self, path: Path, name: str, reason: str, *, locked: bool = False) -> bool:
@@ -333,22 +339,13 @@ class Watcher:
         except OSError as exc:
             raise WatchError(f"cannot move {shown} to {self.folders.failed}: "
                              f"{exc.strerror or exc}") from exc
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        _write_text(target.with_name(f"{target.name}.reason"), f"{stamp} {shown}: {reason}\n")
+        stamp = dt.datetime.now(dt.UTC).strftime(STAMP_FORMAT)
+        # utf-8: a printable name may be any letter; mode None: as a plain new file would be
+        write_atomically(target.with_name(f"{target.name}.reason"),
+                         [f"{stamp} {shown}: {reason}\n"], None, encoding="utf-8")
         self.tally.failed += 1
         log.warning("%s: %s -> %s", shown, reason, target.relative_to(self.folders.root))
         return True
-
-
-def file_line(name: str, outcome: Outcome, ms: float, archived: Path) -> str:
-    """The one log line of a processed file."""
-    extra = ""
-    if outcome.transmission_rejected:
-        extra = ", transmission rejected"
-    elif outcome.repeated:
-        extra = ", repeated: first response re-written"
-    return (f"{_printable(name)}: {outcome.transactions} transactions, {outcome.accepted} accepted,"
-            f" {outcome.rejected} rejected{extra}, {ms:.0f} ms -> {archived}")
 
 
 def place(source: Path, folder: Path, name: str, *, link: bool = False) -> Path:
@@ -417,25 +414,6 @@ def _same_file(fd: int, path: Path) -> bool:
         return False
     mine = os.fstat(fd)
     return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino) and stat.S_ISREG(mine.st_mode)
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write a small file atomically and durably."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _sync_dir(path.parent)
-
-
-def _sync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class ChangeWaiter:
@@ -522,7 +500,7 @@ def _serve(root, db, once, clock, poll, worker, stop) -> int:
         log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
         return 1
     try:
-        store = Store(db)
+        store = open_store(db)
     except StoreError as exc:
         log.error("%s", exc)
         return 1
@@ -582,7 +560,7 @@ def logging_to_stderr() -> Iterator[None]:
     """Log lines on standard error while serving: UTC time, the process id, the message."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_UTCFormatter("%(asctime)s ecert watch[%(process)d] %(message)s",
-                                       datefmt="%Y-%m-%dT%H:%M:%SZ"))
+                                       datefmt=STAMP_FORMAT))
     level = log.level
     log.addHandler(handler)
     log.setLevel(logging.INFO)

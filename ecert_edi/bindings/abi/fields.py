@@ -7,6 +7,8 @@ import re
 
 from ecert_edi.domain.codes import CODE_SETS
 from ecert_edi.domain.conditions import Condition, condition
+# re-exported until the store imports the domain helper
+from ecert_edi.domain.quantities import quantity_text  # noqa: F401
 from ecert_edi.bindings.abi.layouts import Field
 
 AN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -/.,&'()#")
@@ -220,9 +222,3 @@ def sanitize(text: str) -> str:
         text = "".join(ch if ch in AN_CHARS else " " for ch in text)
     return text
 
-
-def quantity_text(hundredths: int) -> str:
-    """A quantity in hundredths written as a decimal number, for people."""
-    sign = "-" if hundredths < 0 else ""
-    whole, cents = divmod(abs(hundredths), 100)
-    return f"{sign}{whole:,}.{cents:02d}"

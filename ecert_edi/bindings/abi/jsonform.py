@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from ecert_edi.domain.conditions import Condition
+from ecert_edi.domain.quantities import quantity_text
 from ecert_edi.bindings.abi.emitter import EnvelopeWriter, format_record
 from ecert_edi.bindings.abi.fields import FieldOverflow, decode
 from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH, Field
@@ -39,8 +40,7 @@ def json_value(field: Field, value: Any) -> Any:
         return None
     fmt = field.fmt
     if fmt == "Q":
-        whole, cents = divmod(value, 100)
-        return f"{whole}.{cents:02d}"
+        return quantity_text(value, grouped=False)
     if fmt == "D":
         return value.isoformat()
     if fmt == "T":

@@ -23,17 +23,21 @@ class SourceError(OSError):
 
 
 class Source:
-    """An inbound file that can be read more than once (the envelope pass, then the apply pass)."""
+    """An inbound file that can be read more than once (the envelope pass, then the apply pass).
+
+    A path is opened once and every pass reads that one open file, so a file renamed over the
+    path between the passes changes nothing: both passes read the same content.
+    """
 
     def __init__(self, source: str | os.PathLike | bytes | BinaryIO):
         self._path: Path | None = None
         self._data: bytes | None = None
-        self._spool: tempfile.SpooledTemporaryFile | None = None
+        self._file: BinaryIO | None = None
         if isinstance(source, bytes):
             self._data = source
             self.name = "<bytes>"
         elif isinstance(source, (str, os.PathLike)) and str(source) == "-":
-            self._spool = _spool(sys.stdin.buffer)
+            self._file = _spool(sys.stdin.buffer)
             self.name = "<stdin>"
         elif isinstance(source, (str, os.PathLike)):
             self._path = Path(source)
@@ -41,37 +45,49 @@ class Source:
             if self._path.is_dir():
                 raise SourceError(f"{source}: is a directory")
             try:
-                with open(self._path, "rb"):
-                    pass
+                self._file = open(self._path, "rb")  # noqa: SIM115 - kept for both passes
             except OSError as exc:
                 raise SourceError(f"{source}: {exc.strerror or exc}") from exc
         else:
-            self._spool = _spool(source)
+            self._file = _spool(source)
             self.name = getattr(source, "name", "<stream>")
 
     def open(self) -> BinaryIO:
+        """A reader from the first byte; closing it leaves the source open for the next pass."""
         if self._data is not None:
             return io.BytesIO(self._data)
-        if self._spool is not None:
-            self._spool.seek(0)
-            return _Unclosable(self._spool)
         try:
-            return open(self._path, "rb")
+            self._file.seek(0)
         except OSError as exc:
             raise SourceError(f"{self.name}: {exc.strerror or exc}") from exc
+        return _Unclosable(self._file, self.name)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class _Unclosable:
     """A view of the spool whose close leaves the spool open for the next pass."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, name: str):
         self._inner = inner
+        self._name = name
 
     def readline(self, limit=-1):
         return self._inner.readline(limit)
 
     def read(self, n=-1):
-        return self._inner.read(n)
+        try:
+            return self._inner.read(n)
+        except OSError as exc:  # an I/O error of the disk under the file
+            raise SourceError(f"{self._name}: {exc.strerror or exc}") from exc
 
     def close(self):
         pass

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from ecert_edi.domain.conditions import Condition
 from ecert_edi.domain.transactions import Envelope, Transaction
-from ecert_edi.bindings.abi.structure import BatchEnd, BatchStart, Header, Stray, Trailer, Walker
+from ecert_edi.bindings.abi.structure import Walker
+from ecert_edi.domain.events import BatchEnd, BatchStart, Header, Stray, Trailer
 
 __all__ = [
     "BatchEnd",

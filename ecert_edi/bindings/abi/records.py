@@ -11,7 +11,7 @@ from lark.lexer import Lexer as LarkLexer
 from ecert_edi.domain.conditions import Condition, condition
 from ecert_edi.bindings.abi.fields import DATES, codes_of, decode, decode_time, pattern
 from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH, Layout
-from ecert_edi.domain.transactions import Record
+from ecert_edi.domain.transactions import NO_FAULTS, Record
 
 UNKNOWN = "UNKNOWN"
 ENVELOPE = ("A", "Y", "Z")
@@ -85,6 +85,18 @@ class Decoder:
             for f in layout.data_fields
         ]
         self.fast = compile_fast(layout, direction)
+        # what a domain record needs from its layout: each field's column, for conditions
+        self.columns = {f.name: f.pos for f in layout.fields}
+        self._texts = [(f.name, f.slice) for f in layout.data_fields]
+
+    def record(self, line: int, values: dict[str, Any], text: str, conds: list) -> Record:
+        """The domain record of decoded values; with conditions, the fields found faulty."""
+        faulty = NO_FAULTS
+        if conds:
+            faulty = frozenset(
+                name for name, sl in self._texts if values[name] is None and text[sl].strip(" ")
+            )
+        return Record(self.rid, line, values, text, self.columns, faulty)
 
     def action_of(self, text: str) -> str | None:
         """The record's own action code when it is one of the field's codes, else None."""
@@ -102,7 +114,7 @@ class Decoder:
                 return self._decode_faulty(text, line, action, conds)
         if action is ...:
             action = self.action_of(text)
-        return Record(self.rid, line, self.fast(text, line, conds, action), text), conds
+        return self.record(line, self.fast(text, line, conds, action), text, conds), conds
 
     def _decode_faulty(self, text: str, line: int, action: Any, conds: list) -> tuple[Record, list]:
         """Field by field, for a record with a character its layout does not admit somewhere."""
@@ -129,7 +141,7 @@ class Decoder:
                 use = f.use
                 if use == "M" or use == "R" or (use == "M*" and action is not None):
                     conds.append(condition(f.missing, line, f.pos))
-        return Record(self.rid, line, values, text), conds
+        return self.record(line, values, text, conds), conds
 
 
 def compile_fast(layout: Layout, direction: str):

@@ -4,123 +4,31 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cache
 
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedInput
-
-from ecert_edi.domain.codes import COUNTRIES, valid_filer_code
 from ecert_edi.domain.conditions import Condition, condition
-from ecert_edi.bindings.abi.layouts import GRAMMARS_DIR, LAYOUTS, RECORD_LENGTH
-from ecert_edi.bindings.abi.records import DECODERS, TRANSACTION_IDS, UNKNOWN, RecordLexer, record_faults, token_type
-from ecert_edi.domain.transactions import TRANSACTION_CLASSES, BatchInfo, Envelope, Record, Sender, Transaction
+from ecert_edi.bindings.abi.grammar import transitions
+from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH
+from ecert_edi.bindings.abi.records import (
+    DECODERS,
+    TRANSACTION_IDS,
+    UNKNOWN,
+    record_faults,
+    token_type,
+)
+from ecert_edi.domain.events import BatchEnd, BatchStart, Header, Stray, Trailer
+from ecert_edi.domain.senders import RESPONDER, application_allowed, valid_sender_id
+from ecert_edi.domain.transactions import (
+    TRANSACTION_CLASSES,
+    BatchInfo,
+    Envelope,
+    Record,
+    Sender,
+    Transaction,
+)
 from ecert_edi.bindings.abi.reader import ContentHash, Source, as_source, iter_lines
 
 START, OUTSIDE, IN_BATCH, AFTER_Z = range(4)
-# Applications each sender type may send (spec 4.2, condition 019).
-ALLOWED_SENDERS = {"CR": ("CG",), "EN": ("FL",), "EC": ("CG", "FL")}
 REPAIR_DEPTH = 4
-# (transaction kind, action) whose detail records are not read: a void's C1s, a cancel's E1s
-UNREAD_DETAILS = frozenset({("certificate", "D"), ("entry", "C")})
-
-
-class _Discard(Transformer):
-    """Reduces every rule to nothing: the grammar checks order, the walker keeps the records."""
-
-    def __default__(self, data, children, meta):
-        return None
-
-
-@cache
-def grammar() -> Lark:
-    """The LALR parser of grammars/transmission.lark, with a start rule per direction."""
-    text = (GRAMMARS_DIR / "transmission.lark").read_text()
-    return Lark(text, parser="lalr", lexer=RecordLexer, start=["inbound", "response"],
-                transformer=_Discard())
-
-
-class Transitions:
-    """Lark's LALR parser over record tokens, with its transitions remembered.
-
-    With a discarding transformer the parser's whole state is its stack of LALR states, and the
-    grammar keeps that stack shallow, so there are few of them.  Each is given a number; the first
-    time a token arrives in a state, Lark's own parser decides (shift, reductions, or an error) and
-    the resulting state is remembered, so the tables decide every record while a repeated step
-    costs a dictionary look-up.
-    """
-
-    def __init__(self, direction: str):
-        self.base = grammar().parse_interactive(start=direction).parser_state
-        self.stacks: list[tuple] = []
-        self.numbers: dict[tuple, int] = {}
-        self.table: list[dict[str, int]] = []
-        self.start = self._number(tuple(self.base.state_stack))
-
-    def _number(self, stack: tuple) -> int:
-        n = self.numbers.get(stack)
-        if n is None:
-            n = self.numbers[stack] = len(self.stacks)
-            self.stacks.append(stack)
-            self.table.append({})
-        return n
-
-    def step(self, state: int, ttype: str) -> int:
-        """The state after a token, or -1 when the grammar does not accept it here."""
-        nxt = self.table[state].get(ttype)
-        if nxt is None:
-            nxt = self.table[state][ttype] = self._parse(state, ttype)
-        return nxt
-
-    def _parse(self, state: int, ttype: str) -> int:
-        stack = self.stacks[state]
-        parser = type(self.base)(self.base.parse_conf, self.base.lexer, list(stack),
-                                 [None] * len(stack))
-        try:
-            parser.feed_token(Token(ttype, ""))
-        except UnexpectedInput:
-            return -1
-        return self._number(tuple(parser.state_stack))
-
-    def choices(self, state: int) -> list[str]:
-        """The terminals Lark's table lists for a state (some may still fail after reductions)."""
-        row = self.base.parse_conf.states[self.stacks[state][-1]]
-        return sorted(t for t in row if t.isupper() and t != "$END")
-
-
-@cache
-def transitions(direction: str) -> Transitions:
-    return Transitions(direction)
-
-
-@dataclass(slots=True)
-class Header:
-    record: Record
-
-
-@dataclass(slots=True)
-class BatchStart:
-    info: BatchInfo
-    record: Record
-
-
-@dataclass(slots=True)
-class BatchEnd:
-    info: BatchInfo
-    record: Record | None  # None when the Y record is missing
-
-
-@dataclass(slots=True)
-class Trailer:
-    record: Record
-
-
-@dataclass(slots=True)
-class Stray:
-    """A record with no place in the structure (or inside a batch of an unknown application)."""
-
-    record: Record
-    conditions: list[Condition] = field(default_factory=list)
 
 
 class Walker:
@@ -145,12 +53,11 @@ class Walker:
         self.state = self.grammar.start
         self.phase = START
         self.batch: BatchInfo | None = None
-        self.batch_b_text = ""
+        self.batch_record: Record | None = None
         self.txn: Transaction | None = None
         self.reads_details = True
         self.records = 0  # records from the first through Z, for the Z record count
         self.seq = 0
-        self.a_text = ""
 
     # -- conditions -------------------------------------------------------------------------
     def _transmission(self, code: str, line: int = 0, column: int = 0) -> Condition:
@@ -226,7 +133,7 @@ class Walker:
                             if length == RECORD_LENGTH and decoder.well_formed(text) is not None:
                                 conds = []  # a well-formed record: straight to its decoder
                                 values = decoder.fast(text, line, conds, None)
-                                txn.details.append(Record(rid, line, values, text))
+                                txn.details.append(decoder.record(line, values, text, conds))
                             else:
                                 record, conds = decoder.decode(text, line, length, None)
                                 txn.details.append(record)
@@ -334,16 +241,15 @@ class Walker:
                 self._transmission("010", line, f.pos)
         sender_type, sender_id = record["sender_type"], record["sender_id"]
         if self.direction == "inbound":
-            if sender_type == "CB":
-                self._transmission("010", line, 2)
+            if sender_type == RESPONDER:
+                self._transmission("010", line, _column("A", "sender_type"))
                 sender_type = None
-            elif sender_type == "CG" and sender_id is not None and sender_id not in COUNTRIES or sender_type == "FL" and sender_id is not None and not valid_filer_code(sender_id):
-                self._transmission("010", line, 4)
+            elif not valid_sender_id(sender_type, sender_id):
+                self._transmission("010", line, _column("A", "sender_id"))
                 sender_id = None
         self.envelope.header = record
         self.envelope.sender = Sender(sender_type, sender_id, record["control_number"],
                                       record["environment"])
-        self.a_text = record.raw
         return record
 
     def _open_batch(self, ttype: str, line: int, text: str, length: int) -> Iterator:
@@ -355,17 +261,16 @@ class Walker:
         batch = self.batch = BatchInfo(ordinal, line, application, number)
         batch.record_count = 1
         self.phase = IN_BATCH
-        self.batch_b_text = record.raw
+        self.batch_record = record
         # the record's and its fields' own faults; an application it does not know is 020 below
         batch.conditions.extend(c for c in conds if not (c.code == "008" and c.column == 2))
         if application is None:
-            self._batch("020", line, 2)
+            self._batch("020", line, _column("B", "application"))
         elif self.direction == "inbound":
-            sender_type = self.envelope.sender.sender_type
-            if sender_type is not None and sender_type not in ALLOWED_SENDERS[application]:
-                self._batch("019", line, 2)
-        if record.raw[3:10] != f"{ordinal:07d}":
-            self._batch("016", line, 4)
+            if not application_allowed(application, self.envelope.sender.sender_type):
+                self._batch("019", line, _column("B", "application"))
+        if not _says(record, "batch_number", ordinal):
+            self._batch("016", line, _column("B", "batch_number"))
         yield BatchStart(batch, record)
 
     def _close_batch(self, line: int, text: str, length: int) -> Iterator:
@@ -374,15 +279,16 @@ class Walker:
             yield self.txn
             self.txn = None
         record, conds = self.decoders["Y"].decode(text, line, length)
-        raw = record.raw
         # the record's and its fields' own faults; its application is compared with B's (016)
         batch.conditions.extend(c for c in conds if not (c.code == "008" and c.column == 2))
-        if raw[1:10] != self.batch_b_text[1:10]:  # application and batch number as in B
-            self._batch("016", line, 4)
-        if raw[10:17] != f"{batch.transaction_count:07d}":
-            self._batch("017", line, 11)
-        if raw[17:24] != f"{batch.record_count:07d}":
-            self._batch("018", line, 18)
+        opened = self.batch_record
+        if any(_text(record, name) != _text(opened, name) for name in ("application",
+                                                                       "batch_number")):
+            self._batch("016", line, _column("Y", "batch_number"))  # as in B
+        if not _says(record, "transaction_count", batch.transaction_count):
+            self._batch("017", line, _column("Y", "transaction_count"))
+        if not _says(record, "record_count", batch.record_count):
+            self._batch("018", line, _column("Y", "record_count"))
         yield from self._batch_done(record)
 
     def _unterminated_batch(self) -> Iterator:
@@ -408,14 +314,15 @@ class Walker:
 
     def _trailer(self, line: int, text: str, length: int) -> Iterator:
         record, conds = self.decoders["Z"].decode(text, line, length)
-        raw = record.raw
         self.envelope.conditions.extend(conds)  # the record's and its fields' own faults
-        if self.envelope.header is not None and raw[1:15] != self.a_text[27:41]:
-            self._transmission("012", line, 2)
-        if raw[15:22] != f"{self.envelope.batch_count:07d}":
-            self._transmission("013", line, 16)
-        if raw[22:31] != f"{self.records:09d}":
-            self._transmission("014", line, 23)
+        header = self.envelope.header
+        if header is not None and _text(record, "control_number") != _text(header,
+                                                                            "control_number"):
+            self._transmission("012", line, _column("Z", "control_number"))
+        if not _says(record, "batch_count", self.envelope.batch_count):
+            self._transmission("013", line, _column("Z", "batch_count"))
+        if not _says(record, "record_count", self.records):
+            self._transmission("014", line, _column("Z", "record_count"))
         self.phase = AFTER_Z
         yield Trailer(record)
 
@@ -427,7 +334,7 @@ class Walker:
         record, conds = self.decoders[ttype].decode(text, line, length)
         txn = TRANSACTION_CLASSES[ttype](record, [], conds, self.seq)
         # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2)
-        self.reads_details = (txn.kind, txn.action) not in UNREAD_DETAILS
+        self.reads_details = txn.reads_details
         return txn
 
     def _detail(self, ttype: str, line: int, text: str, length: int) -> None:
@@ -454,7 +361,22 @@ class Walker:
     def _plain(self, ttype: str, line: int, text: str) -> Record:
         """A record kept as text only: its identifier and 80 columns, no decoded values."""
         rid = ttype if ttype in LAYOUTS else (ttype[0] if ttype.startswith("B_") else text[:2])
-        return Record(rid, line, {}, text[:RECORD_LENGTH].ljust(RECORD_LENGTH))
+        columns = DECODERS[self.direction][rid].columns if rid in self.decoders else {}
+        return Record(rid, line, {}, text[:RECORD_LENGTH].ljust(RECORD_LENGTH), columns)
+
+
+def _column(rid: str, name: str) -> int:
+    return LAYOUTS[rid].field(name).pos
+
+
+def _text(record: Record, name: str) -> str:
+    """A field's text as received (envelope numbers and counts are compared as text)."""
+    return record.raw[LAYOUTS[record.rid].field(name).slice]
+
+
+def _says(record: Record, name: str, number: int) -> bool:
+    """Whether a count or number field holds exactly `number`, zero-filled to its width."""
+    return _text(record, name) == str(number).zfill(LAYOUTS[record.rid].field(name).length)
 
 
 def _record_faults(text: str, line: int, length: int) -> list[Condition]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecert_edi.domain.conditions import Condition, condition, has_error
+from ecert_edi.domain.conditions import Condition, has_error
 from ecert_edi.domain.transactions import Sender, Transaction
 from ecert_edi.domain.decision import Decision, accepted, rejected
 from ecert_edi.domain.state import CertificateState
@@ -74,15 +74,15 @@ def _add(txn: Transaction, stored: CertificateState | None, conds: list[Conditio
     repeat = False
     if stored is not None:
         if stored.voided:
-            conds.append(condition("109", c0.line, 4))
+            conds.append(c0.fault("109", "certificate_number"))
         elif _same_content(stored, new):
             repeat = True
         else:
-            conds.append(condition("101", c0.line, 4))
+            conds.append(c0.fault("101", "certificate_number"))
     if has_error(conds) or new is None:
         return rejected(conds)
     if repeat:
-        return accepted(conds + [condition("900", c0.line, 0)], unchanged=True)
+        return accepted(conds + [c0.fault("900")], unchanged=True)
     return accepted(conds, certificate=new)
 
 
@@ -91,18 +91,18 @@ def _replace(
 ) -> Decision:
     c0 = txn.header
     if stored is None:
-        conds.append(condition("102", c0.line, 4))
+        conds.append(c0.fault("102", "certificate_number"))
     elif stored.voided:
-        conds.append(condition("109", c0.line, 4))
+        conds.append(c0.fault("109", "certificate_number"))
     else:
         allowance = c0.get("allowance_quantity")
         if allowance is not None and allowance < used:
-            conds.append(condition("104", c0.line, 53))
+            conds.append(c0.fault("104", "allowance_quantity"))
         ior, unit = c0.get("ior_number"), c0.get("unit_of_measure")
         if used > 0 and ior is not None and ior != stored.ior:
-            conds.append(condition("107", c0.line, 26))
+            conds.append(c0.fault("107", "ior_number"))
         if used > 0 and unit is not None and unit != stored.unit:
-            conds.append(condition("110", c0.line, 65))
+            conds.append(c0.fault("110", "unit_of_measure"))
     allowance = c0.get("allowance_quantity") or 0
     new = registered(txn, balance=allowance - used)
     if has_error(conds) or new is None:
@@ -116,13 +116,13 @@ def _void(
     c0 = txn.header
     repeat = False
     if stored is None:
-        conds.append(condition("102", c0.line, 4))
+        conds.append(c0.fault("102", "certificate_number"))
     elif stored.voided:
         repeat = True
     elif used > 0:
-        conds.append(condition("108", c0.line, 4))
+        conds.append(c0.fault("108", "certificate_number"))
     if has_error(conds) or stored is None:
         return rejected(conds)
     if repeat:
-        return accepted(conds + [condition("900", c0.line, 0)], unchanged=True)
+        return accepted(conds + [c0.fault("900")], unchanged=True)
     return accepted(conds, certificate=stored.with_changes(voided=True))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from ecert_edi.domain.conditions import Condition, condition, has_error
+from ecert_edi.domain.conditions import Condition, has_error
 from ecert_edi.domain.transactions import Record, Sender, Transaction
-from ecert_edi.domain.decision import Activity, Decision, accepted, as_date, rejected
+from ecert_edi.domain.clock import as_date
+from ecert_edi.domain.decision import Activity, Decision, accepted, rejected
 from ecert_edi.domain.state import CertificateState, EntryLine, EntryState, Key
 from ecert_edi.domain.rules.static import static_conditions
 
@@ -43,14 +44,14 @@ def _add(txn, stored, certificates, today, conds: list[Condition]) -> Decision:
         if not stored.cancelled and _same_entry(stored, txn):
             repeat = True  # its lines were checked and deducted when it was first added
         else:
-            conds.append(condition("207", e0.line, 4))
+            conds.append(e0.fault("207", "entry_number"))
     if not repeat:
         conds.extend(line_conditions(txn, certificates, _balances(certificates), conds))
     new = _entry_of(txn)
     if has_error(conds) or new is None:
         return rejected(conds)
     if repeat:
-        return accepted(conds + [condition("900", e0.line, 0)], unchanged=True)
+        return accepted(conds + [e0.fault("900")], unchanged=True)
     balances = _balances(certificates)
     activities = _deduct(txn, new, balances, today)
     return accepted(conds + _exhausted(activities), activities=activities, entry=new)
@@ -68,7 +69,7 @@ def _replace(txn, stored, certificates, today, conds: list[Condition]) -> Decisi
     if has_error(conds) or new is None or not active:
         return rejected(conds)
     balances = _balances(certificates)
-    activities = _restore(stored, e0.line, balances, today)
+    activities = _restore(stored, e0, balances, today)
     activities += _deduct(txn, new, balances, today)
     return accepted(conds + _exhausted(activities), activities=activities, entry=new)
 
@@ -77,7 +78,7 @@ def _cancel(txn, stored, certificates, today, conds: list[Condition]) -> Decisio
     active = _check_stored(txn, stored, conds)
     if has_error(conds) or not active:
         return rejected(conds)
-    activities = _restore(stored, txn.line, _balances(certificates), today)
+    activities = _restore(stored, txn.header, _balances(certificates), today)
     return accepted(conds, activities=activities, entry=stored.with_changes(cancelled=True))
 
 
@@ -85,14 +86,14 @@ def _check_stored(txn: Transaction, stored: EntryState | None, conds: list[Condi
     """208, 209, 210 of a replace or cancel; whether the stored entry is active."""
     e0 = txn.header
     if stored is None:
-        conds.append(condition("208", e0.line, 4))
+        conds.append(e0.fault("208", "entry_number"))
         return False
     if stored.cancelled:
-        conds.append(condition("209", e0.line, 4))
+        conds.append(e0.fault("209", "entry_number"))
         return False
     ior = e0.get("ior_number")
     if ior is not None and ior != stored.ior:
-        conds.append(condition("210", e0.line, 15))
+        conds.append(e0.fault("210", "ior_number"))
     return True
 
 
@@ -113,30 +114,30 @@ def line_conditions(
     out: list[Condition] = []
     for e1 in txn.details:
         values = e1.values  # read directly: this loop runs for every line of every entry
-        country, number = values.get("issuing_country"), values.get("certificate_number")
+        country, number = values["issuing_country"], values["certificate_number"]
         if country is None or number is None:
             continue
         key = (country, number)
         cert = certificates.get(key)
         if cert is None:
-            out.append(condition("200", e1.line, 6))
+            out.append(e1.fault("200", "certificate_number"))
             continue
         found: list[Condition] = []
         if cert.voided:
-            found.append(condition("206", e1.line, 6))
+            found.append(e1.fault("206", "certificate_number"))
         if entry_ior is not None and entry_ior != cert.ior:
-            found.append(condition("201", e1.line, 6))
-        unit = values.get("unit_of_measure")
+            found.append(e1.fault("201", "certificate_number"))
+        unit = values["unit_of_measure"]
         if unit is not None and unit != cert.unit:
-            found.append(condition("203", e1.line, 50))
-        hts = values.get("hts_number")
+            found.append(e1.fault("203", "unit_of_measure"))
+        hts = values["hts_number"]
         if hts is not None and cert.tariffs and hts not in cert.tariffs:
-            found.append(condition("204", e1.line, 28))
+            found.append(e1.fault("204", "hts_number"))
         if entry_date is not None and not _valid_on(cert, entry_date):
-            found.append(condition("205", e1.line, 6))
-        quantity = values.get("quantity")
+            found.append(e1.fault("205", "certificate_number"))
+        quantity = values["quantity"]
         if quantity is not None and quantity > available.get(key, 0):
-            found.append(condition("202", e1.line, 38))
+            found.append(e1.fault("202", "quantity"))
         out.extend(found)
         if not found and quantity is not None and e1.line not in faulty_lines:
             available[key] = available.get(key, 0) - quantity
@@ -177,14 +178,14 @@ def _lines_of(txn: Transaction) -> list[tuple[Record, EntryLine]] | None:
     """The transaction's E1 lines in file order, None while a value of one is missing."""
     out = []
     for e1 in txn.details:
-        get = e1.values.get
+        v = e1.values
         values = (
-            get("line_number"),
-            get("issuing_country"),
-            get("certificate_number"),
-            get("hts_number"),
-            get("quantity"),
-            get("unit_of_measure"),
+            v["line_number"],
+            v["issuing_country"],
+            v["certificate_number"],
+            v["hts_number"],
+            v["quantity"],
+            v["unit_of_measure"],
         )
         if None in values:
             return None
@@ -214,12 +215,12 @@ def _deduct(txn: Transaction, entry: EntryState, balances: dict[Key, int], today
     out = []
     for e1, line in zip(txn.details, entry.lines, strict=True):
         balances[line.key] -= line.quantity
-        out.append(_activity(entry, line, e1.line, "D", balances[line.key], today))
+        out.append(_activity(entry, line, e1, "D", balances[line.key], today))
     return out
 
 
 def _restore(
-    stored: EntryState, header_line: int, balances: dict[Key, int], today
+    stored: EntryState, header: Record, balances: dict[Key, int], today
 ) -> list[Activity]:
     """`I` rows of the stored lines, by ascending line number, with the stored entry's date."""
     out = []
@@ -227,19 +228,19 @@ def _restore(
         if line.key not in balances:
             continue  # a certificate on file for every active line is a store invariant
         balances[line.key] += line.quantity
-        out.append(_activity(stored, line, header_line, "I", balances[line.key], today))
+        out.append(_activity(stored, line, header, "I", balances[line.key], today))
     return out
 
 
 def _activity(
-    entry: EntryState, line: EntryLine, inbound_line: int, kind: str, balance: int, today
+    entry: EntryState, line: EntryLine, source: Record, kind: str, balance: int, today
 ):
     return Activity(
         country=line.country,
         certificate_number=line.certificate_number,
         entry_number=entry.entry_number,
         line_number=line.line_number,
-        inbound_line=inbound_line,
+        source=source,
         activity=kind,
         quantity=line.quantity,
         balance_after=balance,
@@ -255,5 +256,7 @@ def _exhausted(activities: list[Activity]) -> list[Condition]:
     final = {a.key: a.balance_after for a in activities}
     last_deduction = {a.key: a for a in activities if a.activity == "D"}
     return [
-        condition("901", a.inbound_line, 6) for key, a in last_deduction.items() if final[key] == 0
+        a.source.fault("901", "certificate_number")
+        for key, a in last_deduction.items()
+        if final[key] == 0
     ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ecert_edi.domain.conditions import condition, has_error
+from ecert_edi.domain.conditions import has_error
 from ecert_edi.domain.transactions import Sender, Transaction
 from ecert_edi.domain.decision import Decision, accepted, rejected
 from ecert_edi.domain.state import CertificateState
-from ecert_edi.domain.rules.static import sender_id, static_conditions
+from ecert_edi.domain.rules.static import static_conditions
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class Selection:
 def query_selection(txn: Transaction, sender: Sender) -> Selection | None:
     """What to load for a query, None when a value the look-up needs is missing or faulty."""
     q0 = txn.header
-    qtype, stype, own = txn.action, sender.sender_type, sender_id(sender)
+    qtype, stype, own = txn.action, sender.sender_type, sender.code
     ior, number, country = (
         q0.get("ior_number"),
         q0.get("certificate_number"),
@@ -50,7 +50,7 @@ def query_selection(txn: Transaction, sender: Sender) -> Selection | None:
 def visible(cert: CertificateState, txn: Transaction, sender: Sender) -> bool:
     """Whether the query asks for this certificate and the requester may see it."""
     q0 = txn.header
-    qtype, own = txn.action, sender_id(sender)
+    qtype, own = txn.action, sender.code
     ior, number, country = (
         q0.get("ior_number"),
         q0.get("certificate_number"),
@@ -83,7 +83,7 @@ def decide_query(
     conds = list(txn.conditions) + static_conditions(txn, sender)
     found = sorted({c.key for c in candidates if visible(c, txn, sender)})
     if not found and query_selection(txn, sender) is not None:
-        conds.append(condition("300", txn.line, 0))
+        conds.append(txn.header.fault("300"))
     if has_error(conds):
         return rejected(conds)
     return accepted(conds, found=found)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ecert_edi.domain.decision import as_date
+from ecert_edi.domain.clock import as_date
 from ecert_edi.domain.state import CertificateState
 
 

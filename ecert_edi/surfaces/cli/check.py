@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ecert_edi.surfaces.cli.options import db_option, opened_store
+from ecert_edi.surfaces.cli.options import counted, db_option, opened_store
 
 
 @click.command()
@@ -19,14 +19,11 @@ def check(db_path):
     for problem in problems:
         click.echo(str(problem))
     if problems:
-        click.echo(f"{_count(len(problems), 'discrepancy', 'discrepancies')} found", err=True)
+        click.echo(f"{counted(len(problems), 'discrepancy', 'discrepancies')} found", err=True)
         sys.exit(1)
     click.echo(
-        f"OK: {_count(counts['certificates'], 'certificate')},"
-        f" {_count(counts['entries'], 'entry', 'entries')},"
-        f" {_count(counts['activities'], 'ledger row')}; every balance agrees with its history"
+        f"OK: {counted(counts['certificates'], 'certificate')},"
+        f" {counted(counts['entries'], 'entry', 'entries')},"
+        f" {counted(counts['activities'], 'ledger row')}; every balance agrees with its history"
     )
 
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -1,4 +1,4 @@
-"""What several commands share: the database option and opening it, and the processing clock."""
+"""What several commands share: the database option and opening it, the processing clock, counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 import click
 
-from ecert_edi.store import Store, StoreError
+from ecert_edi.domain.clock import CLOCK_FORMAT
+from ecert_edi.store import LedgerStore, StoreError, open_store
 
 db_option = click.option(
     "--db",
@@ -22,18 +23,23 @@ db_option = click.option(
 
 clock_option = click.option(
     "--clock",
-    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S"]),
+    type=click.DateTime(formats=[CLOCK_FORMAT]),
     metavar="YYYY-MM-DDTHH:MM:SS",
     help="Fixed processing time (UTC) for reproducible runs (default: now).",
 )
 
 
 @contextmanager
-def opened_store(path: str) -> Iterator[Store]:
+def opened_store(path: str) -> Iterator[LedgerStore]:
     """The store at path; a database that cannot be used ends the command with exit status 1."""
     try:
-        with Store(path) as store:
+        with open_store(path) as store:
             yield store
     except StoreError as exc:
         click.echo(f"ecert: {exc}", err=True)
         sys.exit(1)
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 entry`, `2 entries`: a count with its noun (`many` when adding an s is wrong)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

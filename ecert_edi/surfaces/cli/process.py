@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 
-from ecert_edi.processing.pipeline import process_file, processing_clock
 from ecert_edi.bindings.abi.reader import SourceError
-from ecert_edi.store import Store, StoreError
+from ecert_edi.domain.clock import processing_clock
+from ecert_edi.processing import process_file
+from ecert_edi.store import StoreError, open_store
 from ecert_edi.surfaces.cli.options import clock_option, db_option
+from ecert_edi.surfaces.log import file_line
 
 
 @click.command()
@@ -36,7 +38,7 @@ def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
     out = Path(out_dir)
     status = 0
     try:
-        store = Store(db_path)
+        store = open_store(db_path)
     except StoreError as exc:
         click.echo(f"ecert process: {exc}", err=True)
         sys.exit(1)
@@ -57,12 +59,5 @@ def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
                 status = 1
                 continue
             ms = (time.monotonic() - started) * 1000
-            click.echo(
-                f"{name}: {outcome.transactions} transactions, {outcome.accepted} accepted, "
-                f"{outcome.rejected} rejected"
-                + (", transmission rejected" if outcome.transmission_rejected else "")
-                + (", repeated: first response re-written" if outcome.repeated else "")
-                + f", {ms:.0f} ms -> {outcome.response}",
-                err=True,
-            )
+            click.echo(file_line(name, outcome, ms, outcome.response), err=True)
     sys.exit(status)

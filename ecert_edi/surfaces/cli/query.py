@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import click
 
-from ecert_edi.bindings.abi.fields import quantity_text
+from ecert_edi.domain.clock import processing_clock
+from ecert_edi.domain.quantities import quantity_text
 from ecert_edi.domain.rules import CertificateState, certificate_status
-from ecert_edi.store import LedgerRow, Store
+from ecert_edi.store import LedgerRow, LedgerStore
 from ecert_edi.surfaces.cli.options import clock_option, db_option, opened_store
-
-
-def decimal(hundredths: int) -> str:
-    """A quantity as an exact decimal string: 2500000 -> "25000.00"."""
-    sign = "-" if hundredths < 0 else ""
-    whole, cents = divmod(abs(hundredths), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 @click.command()
@@ -36,7 +29,7 @@ def query(db_path, number, country, ior, everything, usage, as_json, clock):
         raise click.UsageError("give one of --certificate NUMBER --country CC, --ior IOR or --all")
     if number and not country:
         raise click.UsageError("--certificate needs --country")
-    clock = clock or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    clock = clock or processing_clock()
     country = country.upper() if country else None
     with opened_store(db_path) as store, store.read():
         if number:
@@ -63,9 +56,9 @@ def certificate_json(cert: CertificateState, status: str) -> dict:
         "ior": cert.ior,
         "program": cert.program,
         "unit": cert.unit,
-        "allowance": decimal(cert.allowance),
-        "used": decimal(cert.used),
-        "balance": decimal(cert.balance),
+        "allowance": quantity_text(cert.allowance, grouped=False),
+        "used": quantity_text(cert.used, grouped=False),
+        "balance": quantity_text(cert.balance, grouped=False),
         "issue_date": cert.issue_date.isoformat(),
         "expiry_date": cert.expiry_date.isoformat() if cert.expiry_date else None,
         "tariffs": [f"{hts:010d}" for hts in sorted(cert.tariffs)],
@@ -77,15 +70,15 @@ def activity_json(row: LedgerRow) -> dict:
         "entry_number": row.entry_number,
         "line_number": row.line_number,
         "activity": row.activity,
-        "quantity": decimal(row.quantity),
-        "balance_after": decimal(row.balance_after),
+        "quantity": quantity_text(row.quantity, grouped=False),
+        "balance_after": quantity_text(row.balance_after, grouped=False),
         "activity_date": row.activity_date.isoformat(),
         "entry_date": row.entry_date.isoformat() if row.entry_date else None,
         "ior": row.ior,
     }
 
 
-def _print_json(store: Store, certificates, usage: bool, clock) -> None:
+def _print_json(store: LedgerStore, certificates, usage: bool, clock) -> None:
     out = []
     for cert in certificates:
         item = certificate_json(
@@ -157,7 +150,7 @@ def _history(row: LedgerRow) -> tuple[str, ...]:
     )
 
 
-def _print_table(store: Store, certificates, usage: bool, clock) -> None:
+def _print_table(store: LedgerStore, certificates, usage: bool, clock) -> None:
     if not usage:
         rows = [_summary(cert, clock) for cert in certificates]
         click.echo("\n".join(table(SUMMARY, rows)) if rows else "No certificate found.")

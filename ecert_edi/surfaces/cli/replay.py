@@ -7,6 +7,7 @@ import sys
 import click
 
 from ecert_edi.bindings.abi.reader import SourceError
+from ecert_edi.surfaces.cli.options import counted
 from ecert_edi.surfaces.replay import ScenarioError, find_scenarios, load_scenario
 from ecert_edi.surfaces.replay import replay as run_replay
 from ecert_edi.store import StoreError
@@ -55,6 +56,6 @@ def replay(folders: tuple[str, ...], update: bool) -> None:
         for problem in result.problems:
             click.echo(f"  {problem}")
     total = len(paths)
-    click.echo(f"{total} scenario{'s' if total != 1 else ''}: {total - failed} clean"
+    click.echo(f"{counted(total, 'scenario')}: {total - failed} clean"
                + (f", {failed} failed" if failed else ""), err=True)
     sys.exit(1 if failed else 0)

@@ -1,4 +1,4 @@
-"""The Store: loads the state a rule needs, applies its decision, keeps transmissions and the ledger."""
+"""The SQLite store: certificates, entries, the append-only ledger and transmissions in one file."""
 
 from __future__ import annotations
 
@@ -12,31 +12,20 @@ from typing import Self
 
 from sqlite_utils import Database
 
-from ecert_edi.domain.transactions import Sender, Transaction
-from ecert_edi.domain.rules import (
-    CertificateState,
-    Decision,
-    EntryState,
-    Key,
-    Selection,
-    certificate_status,
-    decide_certificate,
-    decide_entry,
-    decide_query,
-    query_selection,
-)
+from ecert_edi.domain.state import CertificateState, EntryState
 from ecert_edi.store import rows
 from ecert_edi.store.apply import post_activities, write_certificate, write_entry
-from ecert_edi.store.connection import DEFAULT_TIMEOUT, StoreError, Transactions, connect
+from ecert_edi.store.connection import DEFAULT_TIMEOUT, Transactions, connect
+from ecert_edi.store.interface import (
+    Change,
+    Discrepancy,
+    LedgerRow,
+    StoreError,
+    TransmissionConflict,
+    TransmissionRecord,
+)
 from ecert_edi.store.ledger import check_ledger
 from ecert_edi.store.schema import LATEST, migrate, schema_version
-from ecert_edi.store.views import CertificateView, Discrepancy, LedgerRow, QueryAnswer, TransmissionRecord
-
-CACHED_CERTIFICATES = 50_000  # certificates kept in memory between reads, at most
-
-
-class TransmissionConflict(StoreError):
-    """A control number already recorded for the sender with other content (condition 021)."""
 
 
 def _guarded(method):
@@ -66,21 +55,19 @@ def _is_generator(func) -> bool:
     return bool(func.__code__.co_flags & 0x20)  # CO_GENERATOR
 
 
-class Store:
-    """One SQLite database of certificates, entries, the activity ledger and transmissions.
+class SQLiteStore:
+    """One SQLite database of certificates, entries, the activity ledger and transmissions: the
+    LedgerStore of store/interface.py.
 
     Writes happen inside `write()` (BEGIN IMMEDIATE … COMMIT); each inbound transaction is applied
-    inside its own `savepoint()`.  Every apply_* / begin_* / save_* call joins the caller's open
-    transaction, or opens one of its own when there is none.
+    inside its own `unit()` (a savepoint).  Every apply / begin_* / save_* call joins the caller's
+    open transaction, or opens one of its own when there is none.
     """
 
     def __init__(self, path: str | os.PathLike = "ecert.db", *, timeout: float = DEFAULT_TIMEOUT):
         self.path = os.fspath(path)
         self.conn = connect(self.path, timeout)
         self.tx = Transactions(self.conn, self.path)
-        # certificates read in the current write transaction (see _certificate)
-        self._certificates: dict[Key, CertificateState | None] = {}
-        self._generation = -1
         try:
             self._migrate()
         except BaseException:
@@ -120,102 +107,68 @@ class Store:
         """A read transaction: one consistent snapshot of the database."""
         return self.tx.read()
 
-    def savepoint(self) -> AbstractContextManager[None]:
+    def unit(self) -> AbstractContextManager[None]:
         """A savepoint for one inbound transaction, rolled back on an exception."""
         return self.tx.savepoint()
 
-    # -- applying transactions ----------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """Changes when another connection has committed or anything was rolled back."""
+        return self.tx.generation
+
+    # -- state the rules decide against -------------------------------------------------------
     @_guarded
-    def apply_certificate(self, txn: Transaction, sender: Sender, clock: dt.datetime) -> Decision:
-        """Decide a CR transaction against the stored certificate and, when accepted, store it."""
-        with self.savepoint():
-            country, number = txn.key
-            stored = None
-            if country is not None and number is not None:
-                stored = self._certificate((country, number))
-            decision = decide_certificate(txn, sender, stored, stored.used if stored else 0)
-            if decision.accepted and not decision.unchanged and decision.certificate is not None:
-                self._certificates.pop((country, number), None)
-                write_certificate(
-                    self.conn,
-                    decision.certificate,
-                    rows.stamp(clock),
-                    with_tariffs=txn.action != "D",
-                )
-            return decision
+    def certificate(self, country: str, number: str, *, tariffs: bool = True
+                    ) -> CertificateState | None:
+        """One certificate by key, its tariff list included unless told not to."""
+        return rows.certificate(self.conn, (country, number), tariffs)
 
     @_guarded
-    def apply_entry(
-        self, txn: Transaction, sender: Sender, clock: dt.datetime, transmission: int | None = None
-    ) -> Decision:
-        """Decide an EN transaction against the stored entry and the certificates it names and,
-        when accepted, store the entry, append its ledger rows and move the balances."""
-        with self.savepoint():
-            number = txn.header.get("entry_number")
-            stored = rows.entry(self.conn, number) if number is not None else None
-            keys = {(e1.get("issuing_country"), e1.get("certificate_number")) for e1 in txn.details}
-            if stored is not None:
-                keys.update(line.key for line in stored.lines)
-            certificates = {}
-            for key in keys:
-                if key[0] is not None and key[1] is not None:
-                    cert = self._certificate(key)
-                    if cert is not None:
-                        certificates[key] = cert
-            decision = decide_entry(txn, sender, stored, certificates, clock)
-            if decision.accepted and not decision.unchanged and decision.entry is not None:
-                stamp = rows.stamp(clock)
-                write_entry(self.conn, decision.entry, stamp, with_lines=txn.action != "C",
-                            new=stored is None)
-                post_activities(self.conn, decision, certificates, stamp, transmission)
-                for key, balance in decision.balances.items():
-                    self._certificates[key] = certificates[key].with_balance(balance)
-            return decision
-
-    def _certificate(self, key: Key) -> CertificateState | None:
-        """A certificate as stored, read once while no other connection writes.
-
-        Inside BEGIN IMMEDIATE no other process writes, so what this one read (and then changed
-        itself) stays true; it is kept across transactions until another connection commits
-        (PRAGMA data_version tells) or anything is rolled back.
-        """
-        if self._generation != self.tx.generation or len(self._certificates) > CACHED_CERTIFICATES:
-            self._certificates.clear()
-            self._generation = self.tx.generation
-        try:
-            return self._certificates[key]
-        except KeyError:
-            cert = self._certificates[key] = rows.certificate(self.conn, key)
-            return cert
+    def certificates_by_ior(self, ior: str) -> list[CertificateState]:
+        """Every certificate of an IOR, by issuing country then number."""
+        return list(rows.certificates_where(self.conn, "ior = ?", (ior,)))
 
     @_guarded
-    def answer_query(self, txn: Transaction, sender: Sender, clock: dt.datetime) -> QueryAnswer:
-        """Decide an EC transaction; for each certificate shown its S0 values and, when usage
-        detail is `Y`, its ledger rows (read lazily: consume them inside the caller's
-        transaction)."""
-        with self.read():
-            selection = query_selection(txn, sender)
-            candidates = list(self._candidates(selection)) if selection is not None else []
-            decision = decide_query(txn, sender, candidates)
-            answer = QueryAnswer(decision)
-            if decision.accepted:
-                detail = txn.header.get("usage_detail") == "Y"
-                by_key = {c.key: c for c in candidates}
-                for key in decision.found:
-                    cert = by_key[key]
-                    usage = _Usage(self, key) if detail else ()
-                    answer.certificates.append(
-                        CertificateView(cert, certificate_status(cert, clock), usage)
-                    )
-            return answer
+    def certificates_of_country(self, country: str) -> list[CertificateState]:
+        """Every certificate of an issuing country, by number."""
+        return list(rows.certificates_where(self.conn, "country = ?", (country,)))
 
-    def _candidates(self, selection: Selection) -> Iterable[CertificateState]:
-        if selection.by == "key":
-            cert = rows.certificate(self.conn, (selection.country, selection.number), False)
-            return [cert] if cert is not None else []
-        if selection.by == "ior":
-            return rows.certificates_where(self.conn, "ior = ?", (selection.ior,))
-        return rows.certificates_where(self.conn, "country = ?", (selection.country,))
+    @_guarded
+    def all_certificates(self) -> Iterator[CertificateState]:
+        """Every certificate, by issuing country then number."""
+        yield from rows.certificates_where(self.conn)
+
+    @_guarded
+    def entry(self, entry_number: str) -> EntryState | None:
+        """One entry by number, its lines included, or None."""
+        return rows.entry(self.conn, entry_number)
+
+    @_guarded
+    def usage(self, country: str, number: str) -> Iterator[tuple]:
+        """A certificate's ledger rows, oldest first, in USAGE_FIELDS order."""
+        yield from rows.usage_values(self.conn, (country, number))
+
+    @_guarded
+    def ledger(self, country: str, number: str) -> Iterator[LedgerRow]:
+        """A certificate's ledger rows, oldest first."""
+        yield from rows.ledger(self.conn, (country, number))
+
+    # -- the unit of work -----------------------------------------------------------------------
+    @_guarded
+    def apply(self, changes: Iterable[Change]) -> None:
+        """Write a group of accepted decisions: certificates, entries, ledger rows and balances."""
+        with self.write():
+            for change in changes:
+                decision, stamp = change.decision, rows.stamp(change.clock)
+                if decision.certificate is not None:
+                    write_certificate(self.conn, decision.certificate, stamp,
+                                      with_tariffs=change.details)
+                if decision.entry is not None:
+                    write_entry(self.conn, decision.entry, stamp, with_lines=change.details,
+                                new=change.new_entry)
+                if decision.activities:
+                    post_activities(self.conn, decision, change.certificates, stamp,
+                                    change.transmission)
 
     # -- transmissions ------------------------------------------------------------------------
     @_guarded
@@ -274,13 +227,14 @@ class Store:
             return cur.lastrowid
 
     @_guarded
-    def chunk(self, transmission: int, seq: int) -> str | None:
-        """The response text saved for one unit of a transmission, None when not yet saved."""
+    def chunk(self, transmission: int, seq: int) -> tuple[str, bool] | None:
+        """The response text saved for one unit of a transmission and whether the unit was
+        accepted, None when not yet saved."""
         row = self.conn.execute(
-            "SELECT text FROM response_chunks WHERE transmission_id = ? AND seq = ?",
+            "SELECT text, accepted FROM response_chunks WHERE transmission_id = ? AND seq = ?",
             (transmission, seq),
         ).fetchone()
-        return row[0] if row is not None else None
+        return (row[0], bool(row[1])) if row is not None else None
 
     @_guarded
     def applied_through(self, transmission: int) -> int:
@@ -293,12 +247,13 @@ class Store:
         return last
 
     @_guarded
-    def save_chunk(self, transmission: int, seq: int, text: str) -> None:
+    def save_chunk(self, transmission: int, seq: int, text: str, accepted: bool) -> None:
         """Save the response text of one unit (in the write transaction that applied the unit)."""
         with self.write():
             self.conn.execute(
-                "INSERT INTO response_chunks (transmission_id, seq, text) VALUES (?, ?, ?)",
-                (transmission, seq, text),
+                "INSERT INTO response_chunks (transmission_id, seq, text, accepted)"
+                " VALUES (?, ?, ?, ?)",
+                (transmission, seq, text, int(accepted)),
             )
 
     @_guarded
@@ -353,37 +308,7 @@ class Store:
         ):
             yield text
 
-    # -- reading, for operators ---------------------------------------------------------------
-    @_guarded
-    def certificate(self, country: str, number: str) -> CertificateState | None:
-        """One certificate by key, its tariff list included."""
-        return rows.certificate(self.conn, (country, number))
-
-    @_guarded
-    def certificates_by_ior(self, ior: str) -> list[CertificateState]:
-        """Every certificate of an IOR, by issuing country then number."""
-        return list(rows.certificates_where(self.conn, "ior = ?", (ior,)))
-
-    @_guarded
-    def certificates_of_country(self, country: str) -> list[CertificateState]:
-        """Every certificate of an issuing country, by number."""
-        return list(rows.certificates_where(self.conn, "country = ?", (country,)))
-
-    @_guarded
-    def all_certificates(self) -> Iterator[CertificateState]:
-        """Every certificate, by issuing country then number."""
-        yield from rows.certificates_where(self.conn)
-
-    @_guarded
-    def ledger(self, country: str, number: str) -> Iterator[LedgerRow]:
-        """A certificate's ledger rows, oldest first."""
-        yield from rows.ledger(self.conn, (country, number))
-
-    @_guarded
-    def entry(self, entry_number: str) -> EntryState | None:
-        """One entry by number, its lines included, or None."""
-        return rows.entry(self.conn, entry_number)
-
+    # -- operators -----------------------------------------------------------------------------
     @_guarded
     def check_ledger(self) -> list[Discrepancy]:
         """Every certificate whose balance disagrees with its ledger or its active entry lines."""
@@ -399,17 +324,3 @@ class Store:
                 for table in ("certificates", "entries", "activities", "transmissions")
             }
 
-
-class _Usage:
-    """A certificate's ledger rows as S1 values, read when iterated (so S1 records stream)."""
-
-    def __init__(self, store: Store, key: Key) -> None:
-        self.store = store
-        self.key = key
-
-    def __iter__(self) -> Iterator[dict]:
-        return (row.s1 for row in self.store.ledger(*self.key))
-
-    def values(self) -> Iterator[tuple]:
-        """The same rows as tuples of S1 values in USAGE_FIELDS order."""
-        return rows.usage_values(self.store.conn, self.key)

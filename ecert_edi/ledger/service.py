@@ -1,0 +1,136 @@
+"""The ledger service: loads the state a rule needs, runs the rule, hands the decision to the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from ecert_edi.domain.answers import CertificateView, QueryAnswer
+from ecert_edi.domain.decision import Decision
+from ecert_edi.domain.rules import (
+    Selection,
+    certificate_status,
+    decide_certificate,
+    decide_entry,
+    decide_query,
+    query_selection,
+)
+from ecert_edi.domain.state import CertificateState, Key
+from ecert_edi.domain.transactions import Sender, Transaction
+from ecert_edi.store.interface import Change, LedgerStore
+
+CACHED_CERTIFICATES = 50_000  # certificates kept in memory between reads, at most
+
+
+class Ledger:
+    """The eCERT workflow over one store: certificate filings, entry filings and queries.
+
+    Each `apply_*` runs inside one unit of the store (a savepoint of the caller's write
+    transaction, or a transaction of its own), so a transaction is applied whole or not at all.
+    """
+
+    def __init__(self, store: LedgerStore) -> None:
+        self.store = store
+        # certificates as stored, kept while the store's generation says they still are
+        self._certificates: dict[Key, CertificateState | None] = {}
+        self._generation = -1
+
+    # -- certificate filings (spec 6.1) ----------------------------------------------------------
+    def apply_certificate(self, txn: Transaction, sender: Sender, clock: dt.datetime) -> Decision:
+        """Decide a CR transaction against the stored certificate and, when accepted, store it."""
+        store = self.store
+        with store.unit():
+            country, number = txn.key
+            stored = None
+            if country is not None and number is not None:
+                stored = self._certificate((country, number))
+            decision = decide_certificate(txn, sender, stored, stored.used if stored else 0)
+            if decision.accepted and not decision.unchanged and decision.certificate is not None:
+                self._certificates.pop((country, number), None)
+                store.apply([Change(decision, clock, {}, details=txn.reads_details)])
+            return decision
+
+    # -- entry filings (spec 6.2) -----------------------------------------------------------------
+    def apply_entry(self, txn: Transaction, sender: Sender, clock: dt.datetime,
+                    transmission: int | None = None) -> Decision:
+        """Decide an EN transaction against the stored entry and the certificates it names and,
+        when accepted, store the entry, its ledger rows and the balances they move."""
+        store = self.store
+        with store.unit():
+            number = txn.header.get("entry_number")
+            stored = store.entry(number) if number is not None else None
+            keys = {(e1.get("issuing_country"), e1.get("certificate_number"))
+                    for e1 in txn.details}
+            if stored is not None:
+                keys.update(line.key for line in stored.lines)
+            certificates = {}
+            for key in keys:
+                if key[0] is not None and key[1] is not None:
+                    cert = self._certificate(key)
+                    if cert is not None:
+                        certificates[key] = cert
+            decision = decide_entry(txn, sender, stored, certificates, clock)
+            if decision.accepted and not decision.unchanged and decision.entry is not None:
+                store.apply([Change(decision, clock, certificates, transmission,
+                                    details=txn.reads_details, new_entry=stored is None)])
+                for key, balance in decision.balances.items():
+                    self._certificates[key] = certificates[key].with_balance(balance)
+            return decision
+
+    def _certificate(self, key: Key) -> CertificateState | None:
+        """A certificate as stored, read once while the store's generation stands.
+
+        Inside the write transaction no other process writes, so what this one read (and then
+        changed itself) stays true until the store says otherwise.
+        """
+        generation = self.store.generation
+        if self._generation != generation or len(self._certificates) > CACHED_CERTIFICATES:
+            self._certificates.clear()
+            self._generation = generation
+        try:
+            return self._certificates[key]
+        except KeyError:
+            cert = self._certificates[key] = self.store.certificate(*key)
+            return cert
+
+    # -- queries (spec 6.3) -----------------------------------------------------------------------
+    def answer_query(self, txn: Transaction, sender: Sender, clock: dt.datetime) -> QueryAnswer:
+        """Decide an EC transaction; each certificate shown with its status and, when usage
+        detail is `Y`, its ledger rows (read lazily: consume them inside the caller's
+        transaction)."""
+        store = self.store
+        with store.read():
+            selection = query_selection(txn, sender)
+            candidates = list(self._candidates(selection)) if selection is not None else []
+            decision = decide_query(txn, sender, candidates)
+            answer = QueryAnswer(decision)
+            if decision.accepted:
+                detail = txn.header.get("usage_detail") == "Y"
+                by_key = {c.key: c for c in candidates}
+                for key in decision.found:
+                    cert = by_key[key]
+                    usage = _Usage(store, key) if detail else ()
+                    answer.certificates.append(
+                        CertificateView(cert, certificate_status(cert, clock), usage)
+                    )
+            return answer
+
+    def _candidates(self, selection: Selection) -> Iterable[CertificateState]:
+        store = self.store
+        if selection.by == "key":
+            cert = store.certificate(selection.country, selection.number, tariffs=False)
+            return [cert] if cert is not None else []
+        if selection.by == "ior":
+            return store.certificates_by_ior(selection.ior)
+        return store.certificates_of_country(selection.country)
+
+
+class _Usage:
+    """A certificate's ledger rows, read when iterated (so a long answer streams)."""
+
+    def __init__(self, store: LedgerStore, key: Key) -> None:
+        self.store = store
+        self.key = key
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self.store.usage(*self.key)

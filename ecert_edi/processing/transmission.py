@@ -1,0 +1,273 @@
+"""One transmission, from its bytes to its response in parts: record, resume, apply, keep (spec 4, 6, 8).
+
+`respond` is what every surface calls: a file, standard input, an HTTP body.  It needs no file of
+the caller's: it yields the response text as each commit group is durable, and keeps the whole
+response in the store with the last commit, so a re-sent transmission is answered with it byte for
+byte and a run killed half way resumes where it stopped, with the clock it began with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ecert_edi.bindings.abi.binding import ABI
+from ecert_edi.bindings.interface import Binding
+from ecert_edi.domain.answers import QueryAnswer
+from ecert_edi.domain.conditions import Condition
+from ecert_edi.domain.decision import Decision
+from ecert_edi.domain.events import BatchEnd, BatchStart, Header
+from ecert_edi.domain.transactions import Certificate, Entry, Envelope, Query, Transaction
+from ecert_edi.ledger import Ledger
+from ecert_edi.store.interface import LedgerStore
+
+# Inbound transactions applied per database commit, and the longest a commit is held back: many
+# transactions share the cost of a durable commit, and other processes still get their turn.
+COMMIT_EVERY = 500
+COMMIT_SECONDS = 0.5
+RESPONSE_PART = 1 << 20  # a stored response is kept in parts of this many characters
+SPOOL_BYTES = 8 << 20  # the response kept in memory up to this size, on disk beyond
+# Concurrency and crash tests stop a process at a known point rather than guess at timing: with
+# this set to N, the process stops itself (SIGSTOP) right after its Nth commit group is durable.
+PAUSE_AFTER_GROUP = "ECERT_TEST_PAUSE_AFTER_GROUP"
+
+
+@dataclass
+class Outcome:
+    """What processing one transmission did, for the log line and the caller."""
+
+    name: str
+    response: Path | None = None
+    transactions: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    repeated: bool = False  # the same transmission again: the first response given again
+    transmission_rejected: bool = False
+    conditions: list[Condition] = field(default_factory=list)
+
+
+class ResponseChanged(RuntimeError):
+    """Another process completed the transmission with a response that differs from the part
+    this one already gave (a defect: the same transmission is answered the same)."""
+
+
+def respond(data, store: LedgerStore, clock: dt.datetime, *, binding: Binding = ABI,
+            ledger: Ledger | None = None, outcome: Outcome | None = None) -> Iterator[str]:
+    """The response to one transmission, in parts; rejections are answers.
+
+    `data` is what the binding reads (a path, `-`, bytes or a binary stream).  Pass `ledger` to
+    keep its certificate cache across transmissions, `outcome` to learn what was done.  Each part
+    is yielded after the commit that made it durable, never while a write is held.
+    """
+    source = binding.source(data)
+    outcome = outcome if outcome is not None else Outcome(name=source.name)
+    ledger = ledger if ledger is not None else Ledger(store)
+    envelope = binding.check_envelope(source)
+    if envelope.rejected:
+        conditions = envelope.conditions + _control_number_reused(store, envelope)
+        outcome.transmission_rejected = True
+        outcome.conditions = conditions
+        yield binding.rejection(envelope, conditions, clock)
+        return
+    sent = _Sent()
+    try:
+        for part in _apply(source, envelope, ledger, clock, outcome, binding):
+            sent.add(part)
+            yield part
+    except _ControlNumberUsed:
+        reuse = _reuse(envelope)
+        outcome.transmission_rejected = True
+        outcome.conditions = [reuse]
+        yield binding.rejection(envelope, [reuse], clock)
+    except _AlreadyProcessed as done:
+        # processed before, or finished meanwhile by another process: the first response, less
+        # what this run already gave of it (the same bytes: same file, same clock, same units)
+        outcome.repeated = True
+        outcome.transactions = outcome.accepted = outcome.rejected = 0
+        yield from _rest_of_response(store, done.transmission, sent)
+
+
+class _AlreadyProcessed(Exception):
+    """The transmission is complete (before this run, or by another process meanwhile)."""
+
+    def __init__(self, transmission: int):
+        self.transmission = transmission
+
+
+class _ControlNumberUsed(Exception):
+    """The control number was used before with other content (condition 021)."""
+
+
+def _reuse(envelope: Envelope) -> Condition:
+    return envelope.header.fault("021", "control_number")
+
+
+def _control_number_reused(store: LedgerStore, envelope: Envelope) -> list[Condition]:
+    """021 for a transmission rejected on other grounds too, when its control number can be
+    read and was used before with other content (every check that can be computed is run)."""
+    sender = envelope.sender
+    if envelope.header is None or None in (sender.sender_type, sender.sender_id,
+                                           sender.control_number):
+        return []
+    with store.read():
+        found = store.find_transmission(sender.sender_type, sender.sender_id,
+                                        sender.control_number)
+    if found is None or found.content_hash == envelope.content_hash:
+        return []
+    return [_reuse(envelope)]
+
+
+def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outcome: Outcome,
+           binding: Binding) -> Iterator[str]:
+    """Record or resume the transmission, apply each transaction of each clean batch in commits
+    of many, and keep the whole response with the last commit; each commit's text after it.
+
+    Every commit first re-checks the transmission (another process may be working on the same
+    file), so nothing is applied twice; a small transmission costs a single durable commit.
+    """
+    store = ledger.store
+    sender = envelope.sender
+    events = binding.events(source)
+    tid: int | None = None
+    responder = None
+    skipping = False
+    groups = 0
+    with tempfile.SpooledTemporaryFile(SPOOL_BYTES, "w+", encoding="ascii",
+                                       newline="\n") as whole:
+        while True:
+            started = time.monotonic()
+            applied = 0
+            group: list[str] = []
+            with store.write():
+                if tid is None:
+                    tid, clock = _transmission(store, envelope, clock)
+                    responder = binding.responder(envelope, clock)
+                elif store.transmission_complete(tid):
+                    raise _AlreadyProcessed(tid)
+                done = store.applied_through(tid)  # what an interrupted run already applied
+                finished = True
+                for ev in events:
+                    if isinstance(ev, Header):
+                        group.append(responder.header())
+                    elif isinstance(ev, BatchStart):
+                        group.append(responder.open_batch(ev.info, ev.record))
+                        skipping = ev.info.ordinal in envelope.batches  # answered whole
+                    elif isinstance(ev, BatchEnd):
+                        group.append(responder.close_batch())
+                        skipping = False
+                    elif isinstance(ev, Transaction) and not skipping:
+                        outcome.transactions += 1
+                        kept = store.chunk(tid, ev.seq) if ev.seq <= done else None
+                        if kept is None:
+                            with store.unit():
+                                result = _decide(ledger, ev, sender, clock, tid)
+                                text, accepted = responder.unit(ev, result), result.accepted
+                                store.save_chunk(tid, ev.seq, text, accepted)
+                            applied += 1
+                        else:
+                            text, accepted = kept
+                        if accepted:
+                            outcome.accepted += 1
+                        else:
+                            outcome.rejected += 1
+                        group.append(responder.written(text))
+                        if applied >= COMMIT_EVERY or time.monotonic() - started > COMMIT_SECONDS:
+                            finished = False
+                            break
+                if finished:
+                    group.append(responder.trailer())
+                whole.writelines(group)
+                if finished:
+                    whole.seek(0)
+                    if not store.complete_transmission(tid, _parts(whole)):
+                        raise _AlreadyProcessed(tid)  # pragma: no cover - re-checked above
+            groups += 1
+            _pause_for_tests(groups)
+            yield from group
+            if finished:
+                return
+
+
+def _pause_for_tests(groups: int) -> None:
+    wanted = os.environ.get(PAUSE_AFTER_GROUP)
+    if wanted and wanted == str(groups) and hasattr(signal, "SIGSTOP"):
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def _transmission(store: LedgerStore, envelope: Envelope, clock: dt.datetime
+                  ) -> tuple[int, dt.datetime]:
+    """The transmission to work on: recorded now, or one an interrupted run began (with the
+    clock it began with); a completed one or a used control number ends the run."""
+    sender = envelope.sender
+    found = store.find_transmission(sender.sender_type, sender.sender_id, sender.control_number)
+    if found is None:
+        tid = store.begin_transmission(sender.sender_type, sender.sender_id,
+                                       sender.control_number, envelope.content_hash, clock)
+        return tid, clock
+    if found.content_hash != envelope.content_hash:
+        raise _ControlNumberUsed
+    if found.complete:
+        raise _AlreadyProcessed(found.id)
+    return found.id, found.clock
+
+
+def _decide(ledger: Ledger, txn: Transaction, sender, clock: dt.datetime,
+            transmission: int) -> Decision | QueryAnswer:
+    if isinstance(txn, Certificate):
+        return ledger.apply_certificate(txn, sender, clock)
+    if isinstance(txn, Entry):
+        return ledger.apply_entry(txn, sender, clock, transmission)
+    if isinstance(txn, Query):
+        return ledger.answer_query(txn, sender, clock)
+    raise TypeError(f"no rule for {txn.header.rid}")  # pragma: no cover
+
+
+def _parts(whole) -> Iterator[str]:
+    while True:
+        part = whole.read(RESPONSE_PART)
+        if not part:
+            return
+        yield part
+
+
+class _Sent:
+    """How much of a response was given, and its digest, to go on from there."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.digest = hashlib.sha256()
+
+    def add(self, part: str) -> None:
+        self.count += len(part)
+        self.digest.update(part.encode("ascii"))
+
+
+def _rest_of_response(store: LedgerStore, transmission: int, sent: _Sent) -> Iterator[str]:
+    """The stored response after the first `sent.count` characters, which must be those sent."""
+    if not sent.count:
+        with store.read():
+            yield from store.response(transmission)
+        return
+    with store.read():
+        parts = list(store.response(transmission))
+    skip, given = sent.count, hashlib.sha256()
+    for part in parts:
+        if skip:
+            head, part = part[:skip], part[skip:]
+            given.update(head.encode("ascii"))
+            skip -= len(head)
+            if skip:
+                continue
+            if given.digest() != sent.digest.digest():
+                raise ResponseChanged("the stored response differs from the part already given")
+        if part:
+            yield part
+    if skip:
+        raise ResponseChanged("the stored response is shorter than the part already given")

@@ -1,0 +1,207 @@
+"""The store interface: what the ledger service and processing need of a database, and its values.
+
+A store persists; it decides nothing.  It knows the domain's state and decisions (`ecert_edi.domain`)
+but no rule and no binding.  `SQLiteStore` (store/sqlite.py) is the first implementation; another
+database is one more module implementing `LedgerStore`, with the same guarantees:
+
+- `write()` is one atomic, durable transaction that no other writer interleaves with (SQLite:
+  `BEGIN IMMEDIATE`); `unit()` is an atomic part of it, undone alone on an exception (a savepoint);
+  `read()` is one consistent snapshot.
+- `generation` changes whenever state read before may no longer be what is stored (another
+  connection committed, or anything was rolled back), so the ledger service may keep what it read.
+- `apply(changes)` writes a group of accepted decisions inside the caller's transaction: each
+  certificate's balance moves only together with its ledger rows, and only from the balance the
+  decision was made against (else `StoreError`); the ledger is append-only.
+- transmissions: a control number is used once per sender; the response of every applied unit is
+  kept in the same transaction as its effects; a complete transmission keeps its whole response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from ecert_edi.domain.answers import USAGE_FIELDS, Usage
+from ecert_edi.domain.decision import Decision
+from ecert_edi.domain.state import CertificateState, EntryState, Key
+
+__all__ = [
+    "USAGE_FIELDS",
+    "Change",
+    "Discrepancy",
+    "LedgerRow",
+    "LedgerStore",
+    "StoreError",
+    "TransmissionConflict",
+    "TransmissionRecord",
+]
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used."""
+
+
+class TransmissionConflict(StoreError):
+    """A control number already recorded for the sender with other content (condition 021)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One accepted decision to persist, with the stored state it was decided against.
+
+    `certificates` are the certificates the decision read (their balances are the ones the
+    stored balances must still have); `details` is False when the transaction's detail records
+    are not written (a void keeps its tariff list, a cancel its lines); `new_entry` tells that no
+    entry of that number is on file.
+    """
+
+    decision: Decision
+    clock: dt.datetime
+    certificates: Mapping[Key, CertificateState]
+    transmission: int | None = None
+    details: bool = True
+    new_entry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """One row of the append-only activity ledger."""
+
+    id: int
+    country: str
+    certificate_number: str
+    entry_number: str
+    line_number: int
+    activity: str  # "D" deducted, "I" restored
+    quantity: int
+    balance_after: int
+    allowance: int  # the certificate's allowance when the row was written
+    unit: str
+    activity_date: dt.date
+    entry_date: dt.date | None
+    ior: str
+    transmission_id: int | None
+
+    @property
+    def usage(self) -> Usage:
+        """The row as a query shows it, in USAGE_FIELDS order."""
+        return (self.entry_number, self.line_number, self.activity, self.quantity,
+                self.balance_after, self.activity_date, self.entry_date, self.ior)
+
+
+@dataclass(frozen=True, slots=True)
+class TransmissionRecord:
+    """A transmission whose control number is used: its content hash, clock and progress."""
+
+    id: int
+    sender_type: str
+    sender_id: str
+    control_number: str
+    content_hash: str
+    clock: dt.datetime
+    status: str  # "in-progress" or "complete"
+    created: str
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """A certificate whose balance disagrees with its history or with its active entry lines."""
+
+    country: str
+    certificate_number: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.certificate_number}: {self.problem}"
+
+
+@runtime_checkable
+class LedgerStore(Protocol):
+    """Persistence of certificates, entries, the activity ledger and transmissions."""
+
+    # -- transactions ---------------------------------------------------------------------------
+    def write(self) -> AbstractContextManager[None]:
+        """A write transaction; joins one already open."""
+
+    def read(self) -> AbstractContextManager[None]:
+        """A read snapshot; joins a transaction already open."""
+
+    def unit(self) -> AbstractContextManager[None]:
+        """An atomic part of the write transaction (opened when none is), undone on an error."""
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever what was read before may no longer be what is stored."""
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> LedgerStore: ...
+
+    def __exit__(self, *exc) -> None: ...
+
+    # -- state the rules decide against -----------------------------------------------------------
+    def certificate(self, country: str, number: str, *, tariffs: bool = True
+                    ) -> CertificateState | None:
+        """One certificate by key (its covered tariff numbers too, unless told not to)."""
+
+    def certificates_by_ior(self, ior: str) -> Iterable[CertificateState]:
+        """Every certificate of an IOR, by issuing country then number (without tariffs)."""
+
+    def certificates_of_country(self, country: str) -> Iterable[CertificateState]:
+        """Every certificate of an issuing country, by number (without tariffs)."""
+
+    def all_certificates(self) -> Iterator[CertificateState]:
+        """Every certificate, by issuing country then number (without tariffs)."""
+
+    def entry(self, entry_number: str) -> EntryState | None:
+        """One entry by number, its lines included."""
+
+    def usage(self, country: str, number: str) -> Iterator[Usage]:
+        """A certificate's ledger rows, oldest first, in USAGE_FIELDS order (consume inside the
+        caller's transaction)."""
+
+    def ledger(self, country: str, number: str) -> Iterator[LedgerRow]:
+        """A certificate's ledger rows, oldest first."""
+
+    # -- the unit of work ---------------------------------------------------------------------------
+    def apply(self, changes: Iterable[Change]) -> None:
+        """Write a group of accepted decisions (inside the caller's write transaction)."""
+
+    # -- transmissions --------------------------------------------------------------------------
+    def find_transmission(self, sender_type: str | None, sender_id: str | None,
+                          control_number: str | None) -> TransmissionRecord | None: ...
+
+    def begin_transmission(self, sender_type: str | None, sender_id: str | None,
+                           control_number: str | None, content_hash: str, clock: dt.datetime
+                           ) -> int:
+        """Record a transmission in progress (its id); the same triple with other content is
+        TransmissionConflict."""
+
+    def chunk(self, transmission: int, seq: int) -> tuple[str, bool] | None:
+        """The response text saved for one unit and whether it was accepted."""
+
+    def applied_through(self, transmission: int) -> int:
+        """The last unit of a transmission whose response is saved, 0 when none is."""
+
+    def save_chunk(self, transmission: int, seq: int, text: str, accepted: bool) -> None: ...
+
+    def transmission_complete(self, transmission: int) -> bool: ...
+
+    def complete_transmission(self, transmission: int, parts: Iterable[str]) -> bool:
+        """Keep the whole response and mark the transmission complete; False, changing nothing,
+        when it was complete already."""
+
+    def response(self, transmission: int) -> Iterator[str]:
+        """The response of a complete transmission, in parts, as first written."""
+
+    # -- operators --------------------------------------------------------------------------------
+    def check_ledger(self) -> list[Discrepancy]: ...
+
+    def counts(self) -> dict[str, int]: ...
