@@ -265,8 +265,8 @@ def _plain_add(ex, action, number, ior, date, port, etype, lines, today) -> None
 # -- (e) peak RSS ---------------------------------------------------------------------------------
 RSS_CHILD = (
     "import sys\n"
-    "from ecert_edi.parser import iter_conditions\n"
-    "from ecert_edi.rules.static import static_conditions\n"
+    "from ecert_edi.bindings.abi.reading import iter_conditions\n"
+    "from ecert_edi.domain.rules.static import static_conditions\n"
     "n = sum(1 for _ in iter_conditions(sys.argv[1], extra=static_conditions))\n"
     "hwm = [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM')]\n"
     "print(n, *hwm)\n"

@@ -5,7 +5,7 @@ what it changes::
 
     lines = transmission(batch("EN", record("E0", entry_date=None), record("E1")))
 
-`record` encodes through the layouts (`ecert_edi.fields.encode`), so what it writes is well formed;
+`record` encodes through the layouts (`ecert_edi.bindings.abi.fields.encode`), so what it writes is well formed;
 a `Raw("...")` value is written as it stands (a bad code, an impossible date), and `splice` writes
 raw characters at any column.  `transmission` computes the batch numbers, the Y and Z counts and the
 Z control number from what it was given (empty lines are not records), unless a keyword says

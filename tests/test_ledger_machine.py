@@ -86,11 +86,11 @@ class Model:
             cert = self.certificates.get(key)
             if cert is None:
                 failed.add("200")
+            elif cert.ior != ior:
+                failed.add("201")  # alone: nothing more of a certificate of another IOR
             else:
                 if cert.voided:
                     failed.add("206")
-                if cert.ior != ior:
-                    failed.add("201")
                 if cert.unit != unit:
                     failed.add("203")
                 if qty > available[key]:

@@ -240,13 +240,17 @@ def test_a_name_used_again_is_archived_beside_the_first(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="ecert.watch"):
         once(root, db)
     assert archived(root) == ["cert.txt", "cert.txt.1"]
+    # answered under its archived name, the first response kept beside it
+    assert listing(root / "outbox") == ["cert.txt.1.resp", "cert.txt.resp"]
     assert (root / "outbox" / "cert.txt.resp").read_bytes() == first
+    assert (root / "outbox" / "cert.txt.1.resp").read_bytes() == first  # a repeat: the first again
     assert any("repeated" in r.getMessage() for r in caplog.records)
 
 
 def test_claim_names_give_back_the_inbound_name():
-    for name in ("AU260115000001.txt", "a.claim-b.txt", "x"):
+    for name in ("AU260115000001.txt", "a.claim-b.txt", "x", "y.claim-c.7"):
         assert original_name(f"{name}{claim_suffix()}") == name
+        assert original_name(f"{name}{claim_suffix()}.3") == name  # numbered for its answer
     assert claim_suffix() != claim_suffix()
 
 

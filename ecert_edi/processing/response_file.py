@@ -8,7 +8,7 @@ from pathlib import Path
 from ecert_edi.bindings.abi.binding import ABI
 from ecert_edi.bindings.interface import Binding
 from ecert_edi.ledger import Ledger
-from ecert_edi.processing.files import write_atomically
+from ecert_edi.processing.files import remove_abandoned, write_atomically
 from ecert_edi.processing.transmission import Outcome, respond
 from ecert_edi.store.interface import LedgerStore
 
@@ -21,11 +21,16 @@ def response_path(out_dir: Path | str, inbound: Path | str) -> Path:
 def process_file(path, store: LedgerStore, out_dir: Path | str, clock: dt.datetime,
                  response: Path | None = None, *, ledger: Ledger | None = None,
                  binding: Binding = ABI) -> Outcome:
-    """Process one inbound file and write its response atomically; rejections are answers."""
+    """Process one inbound file and write its response atomically; rejections are answers.
+
+    Temporaries a killed run left for the same response are removed first (never one a live
+    process is still writing); an interrupted write removes its own.
+    """
     source = binding.source(path)
     try:
         target = Path(response) if response is not None else response_path(out_dir, source.name)
         outcome = Outcome(name=source.name, response=target)
+        remove_abandoned(target)
         write_atomically(target, respond(source, store, clock, binding=binding, ledger=ledger,
                                          outcome=outcome))
         return outcome

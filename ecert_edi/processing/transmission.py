@@ -15,6 +15,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from ecert_edi.domain.decision import Decision
 from ecert_edi.domain.events import BatchEnd, BatchStart, Header
 from ecert_edi.domain.transactions import Certificate, Entry, Envelope, Query, Transaction
 from ecert_edi.ledger import Ledger
-from ecert_edi.store.interface import LedgerStore
+from ecert_edi.store.interface import LedgerStore, StoreBusy
 
 # Inbound transactions applied per database commit, and the longest a commit is held back: many
 # transactions share the cost of a durable commit, and other processes still get their turn.
@@ -37,6 +38,9 @@ SPOOL_BYTES = 8 << 20  # the response kept in memory up to this size, on disk be
 # Concurrency and crash tests stop a process at a known point rather than guess at timing: with
 # this set to N, the process stops itself (SIGSTOP) right after its Nth commit group is durable.
 PAUSE_AFTER_GROUP = "ECERT_TEST_PAUSE_AFTER_GROUP"
+# How long a writer keeps trying to get the database while other writers hold it, in seconds,
+# beyond the store's own wait on each try.
+LOCK_PATIENCE = 600.0
 
 
 @dataclass
@@ -139,13 +143,14 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
     responder = None
     skipping = False
     groups = 0
+    query: Query | None = None
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES, "w+", encoding="ascii",
                                        newline="\n") as whole:
         while True:
             started = time.monotonic()
             applied = 0
             group: list[str] = []
-            with store.write():
+            with _writing(store):
                 if tid is None:
                     tid, clock = _transmission(store, envelope, clock)
                     responder = binding.responder(envelope, clock)
@@ -164,6 +169,9 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
                         skipping = False
                     elif isinstance(ev, Transaction) and not skipping:
                         outcome.transactions += 1
+                        if isinstance(ev, Query):  # answered after this commit, from a snapshot
+                            query, finished = ev, False
+                            break
                         kept = store.chunk(tid, ev.seq) if ev.seq <= done else None
                         if kept is None:
                             with store.unit():
@@ -191,8 +199,46 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
             groups += 1
             _pause_for_tests(groups)
             yield from group
-            if finished:
+            if query is not None:
+                yield from _answer(ledger, responder, query, sender, clock, whole, outcome)
+                query = None
+            elif finished:
                 return
+
+
+def _answer(ledger: Ledger, responder, txn: Query, sender, clock: dt.datetime, whole,
+            outcome: Outcome) -> Iterator[str]:
+    """A query answered from one read snapshot, outside any write, its records streamed from
+    the ledger as they are read (bounded memory however many usage rows it shows)."""
+    with ledger.store.read():
+        answer = ledger.answer_query(txn, sender, clock)
+        if answer.accepted:
+            outcome.accepted += 1
+        else:
+            outcome.rejected += 1
+        for piece in responder.stream(txn, answer):
+            whole.write(piece)
+            yield piece
+
+
+@contextmanager
+def _writing(store: LedgerStore) -> Iterator[None]:
+    """`store.write()`, waiting out other writers: a database held past the store's own wait is
+    tried again, with growing pauses, for LOCK_PATIENCE seconds before it is a failure."""
+    waited, pause = 0.0, 0.05
+    while True:
+        stack = ExitStack()
+        try:
+            stack.enter_context(store.write())
+        except StoreBusy:
+            if waited >= LOCK_PATIENCE:
+                raise
+            time.sleep(pause)
+            waited, pause = waited + pause, min(pause * 2, 2.0)
+            continue
+        with stack:
+            yield
+        return
 
 
 def _pause_for_tests(groups: int) -> None:

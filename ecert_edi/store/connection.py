@@ -6,10 +6,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ecert_edi.store.interface import StoreError
+from ecert_edi.store.interface import StoreBusy, StoreError
 
 DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another process's write lock
 CACHE_KIB = 65536  # SQLite page cache: the certificates and ledger pages a batch touches
+
+# another connection holds the lock past the busy timeout
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
 def connect(path: str, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Connection:
@@ -46,6 +49,8 @@ class Transactions:
         self._data_version: int | None = None
 
     def failure(self, exc: sqlite3.Error) -> StoreError:
+        if getattr(exc, "sqlite_errorcode", None) in _BUSY or "database is locked" in str(exc):
+            return StoreBusy(f"database {self.path}: {exc}")
         return StoreError(f"database {self.path}: {exc}")
 
     @contextmanager

@@ -34,6 +34,7 @@ __all__ = [
     "Discrepancy",
     "LedgerRow",
     "LedgerStore",
+    "StoreBusy",
     "StoreError",
     "TransmissionConflict",
     "TransmissionRecord",
@@ -42,6 +43,10 @@ __all__ = [
 
 class StoreError(Exception):
     """The database cannot be opened or used."""
+
+
+class StoreBusy(StoreError):
+    """Another writer held the database past the wait allowed; trying again later may succeed."""
 
 
 class TransmissionConflict(StoreError):

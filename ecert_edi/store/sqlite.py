@@ -24,7 +24,7 @@ from ecert_edi.store.interface import (
     TransmissionConflict,
     TransmissionRecord,
 )
-from ecert_edi.store.ledger import check_ledger
+from ecert_edi.store.audit import check_ledger
 from ecert_edi.store.schema import LATEST, migrate, schema_version
 
 

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
-import glob
+import itertools
 import logging
 import os
 import re
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.domain.clock import CLOCK_FORMAT, processing_clock
-from ecert_edi.processing.files import sync_dir, write_atomically
+from ecert_edi.processing.files import exclusive, sync_dir, write_atomically
+from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file
 from ecert_edi.store import LedgerStore, StoreError, open_store
 from ecert_edi.surfaces.log import file_line
@@ -34,8 +35,9 @@ FOLDERS = ("inbox", "processing", "outbox", "archive", "failed")
 POLL_SECONDS = 2.0  # a full rescan at least this often: notifications miss other hosts' writes
 DEBOUNCE_MS = 300  # changes arriving together are answered by one rescan
 MAX_NAME = 200  # leaves room for the claim suffix within the 255 bytes of a file name
-CLAIM = ".claim-"  # processing/<name>.claim-<host>-<pid>-<random>
-_CLAIMED = re.compile(r"^(?P<name>.+)\.claim-[A-Za-z0-9-]+$")
+CLAIM = ".claim-"  # processing/<name>.claim-<host>-<pid>-<random>, then .<n> once numbered
+_CLAIMED = re.compile(r"^(?P<name>.+)\.claim-[A-Za-z0-9-]+(?:\.(?P<number>[0-9]+))?$")
+NAMING_LOCK = ".naming.lock"  # in processing/, held while a file's number is chosen
 # Errors that mean "this file system has no hard links": fall back to a checked rename.
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
 # Log lines and .reason files: UTC, so hosts sharing a folder agree; the Z says so.
@@ -119,6 +121,17 @@ def original_name(claimed: str) -> str:
     return m.group("name") if m else claimed
 
 
+def claimed_number(claimed: str) -> int | None:
+    """The number a claimed file was given (see `numbered`), or None before it has one."""
+    m = _CLAIMED.match(claimed)
+    return int(m.group("number")) if m and m.group("number") is not None else None
+
+
+def numbered(name: str, number: int) -> str:
+    """The name a file is archived and answered under: `NAME` first, then `NAME.1`, `NAME.2`…"""
+    return name if number == 0 else f"{name}.{number}"
+
+
 @dataclass(order=True, frozen=True)
 class Pending:
     """An inbox entry ready to be taken, ordered oldest first (then by name)."""
@@ -168,6 +181,7 @@ class Watcher:
                  stop: threading.Event | None = None) -> None:
         self.folders = Folders(Path(root))
         self.store = store
+        self.ledger = Ledger(store)  # kept across files, like the store
         self.clock = clock
         self.stop = stop or threading.Event()
         self.tally = Tally()
@@ -262,19 +276,13 @@ class Watcher:
             if not _same_file(fd, claimed):
                 return False  # finished and moved away before we locked
             if leftover:
+                # process_file removes the temporary response the stopped watcher left
                 log.info("%s: finishing a file left in processing/ by a stopped watcher",
                          _printable(name))
-                self._remove_partial_responses(name)
             self._process(claimed, name)
             return True
         finally:
             os.close(fd)
-
-    def _remove_partial_responses(self, name: str) -> None:
-        """Temporary response files the stopped watcher was writing for this name."""
-        for partial in self.folders.outbox.glob(f".{glob.escape(name)}.resp.*.tmp"):
-            with contextlib.suppress(FileNotFoundError):
-                partial.unlink()
 
     def _open(self, path: Path, name: str) -> int | None:
         """A descriptor of a regular file, never following a link nor blocking on a FIFO."""
@@ -293,10 +301,15 @@ class Watcher:
     def _process(self, claimed: Path, name: str) -> None:
         started = time.monotonic()
         clock = self.clock or processing_clock()
-        response = self.folders.outbox / f"{name}.resp"
+        try:
+            claimed, answer = self._number(claimed, name, self._day(clock))
+        except OSError as exc:
+            raise WatchError(f"cannot name the response of {_printable(name)} in "
+                             f"{self.folders.processing}: {exc.strerror or exc}") from exc
+        response = self.folders.outbox / f"{answer}.resp"
         try:
             outcome = process_file(claimed, self.store, self.folders.outbox, clock,
-                                   response=response)
+                                   response=response, ledger=self.ledger)
         except SourceError as exc:
             self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}", locked=True)
             return
@@ -309,7 +322,7 @@ class Watcher:
                        locked=True)
             return
         try:
-            archived = self._archive(claimed, name, clock)
+            archived = self._archive(claimed, answer, clock)
         except OSError as exc:
             raise WatchError(f"cannot archive {name}: {exc.strerror or exc}") from exc
         self.tally.processed += 1
@@ -317,9 +330,40 @@ class Watcher:
         log.info("%s", file_line(_printable(name), outcome, ms,
                                  archived.relative_to(self.folders.root)))
 
+    def _number(self, claimed: Path, name: str, day: Path) -> tuple[Path, str]:
+        """The claimed file under its number, and the name it is answered and archived under.
+
+        A name used again must not replace the response of the file that used it before, nor
+        of one being processed now, so each file takes the first of `NAME`, `NAME.1`… that no
+        response in outbox/, no file archived today and no other claim holds.  The choice is made
+        under a lock shared by every watcher and kept in the claimed name (durably, before any
+        response is written), so a watcher finishing a stopped one's file answers under the
+        number already chosen: a response written before the stop is re-written, not doubled.
+        """
+        number = claimed_number(claimed.name)
+        if number is not None:
+            return claimed, numbered(name, number)
+        processing = self.folders.processing
+        with exclusive(processing / NAMING_LOCK):
+            held = {claimed_number(other) for other in os.listdir(processing)
+                    if not being_written(other) and original_name(other) == name}
+            for number in itertools.count():
+                answer = numbered(name, number)
+                if number in held or os.path.lexists(self.folders.outbox / f"{answer}.resp") \
+                        or os.path.lexists(day / answer):
+                    continue
+                break
+            target = claimed.with_name(f"{claimed.name}.{number}")
+            os.rename(claimed, target)  # ours to rename: we hold its lock
+            sync_dir(processing)
+        return target, answer
+
     # -- moving files ---------------------------------------------------------------------------
+    def _day(self, clock: dt.datetime) -> Path:
+        return self.folders.archive / clock.strftime("%Y-%m-%d")
+
     def _archive(self, claimed: Path, name: str, clock: dt.datetime) -> Path:
-        day = self.folders.archive / clock.strftime("%Y-%m-%d")
+        day = self._day(clock)
         day.mkdir(parents=True, exist_ok=True)
         target = place(claimed, day, name, link=True)
         sync_dir(day)

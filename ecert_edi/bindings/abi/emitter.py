@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -37,12 +38,15 @@ def compile_formatter(rid: str, names: tuple[str, ...], fallback=None):
 
     For records written by the thousand from stored values (S1 usage rows): one f-string builds
     the record, and the layout's own pattern and code lists check it.  A record with an absent
-    value, or one that does not check, goes through `fallback(rid, values)` (format_record unless
-    given), which writes it or refuses the value that does not fit.
+    value, a value not of the type its field's encoder writes (a bool for a number, a datetime for
+    a time), or one that does not check, goes through `fallback(rid, values)` (format_record
+    unless given), which writes it or refuses the value that does not fit.
     """
     layout = LAYOUTS[rid]
-    env: dict[str, Any] = {"format_record": fallback or format_record, "names": names, "rid": rid}
+    env: dict[str, Any] = {"format_record": fallback or format_record, "names": names, "rid": rid,
+                           "date": dt.date, "time": dt.time}
     pieces, checks = [], []
+    types = []  # each value of the type its encoder writes, before the f-string formats it
     for f in layout.fields:
         if f.fmt == "ID":
             pieces.append(rid)
@@ -51,6 +55,9 @@ def compile_formatter(rid: str, names: tuple[str, ...], fallback=None):
             pieces.append(" " * f.length)
             continue
         v = f"v{names.index(f.name)}"
+        types.append({"N": f"type({v}) is int", "Q": f"type({v}) is int",
+                      "D": f"isinstance({v}, date)", "T": f"isinstance({v}, time)"}
+                     .get(f.fmt, f"type({v}) is str"))
         if f.fmt in ("AN", "C"):
             pieces.append(f"{{{v}:<{f.length}}}")
             if f.fmt == "C":
@@ -66,9 +73,11 @@ def compile_formatter(rid: str, names: tuple[str, ...], fallback=None):
     env["well_formed"] = re.compile("".join(pattern(f, rid) for f in layout.fields)).fullmatch
     args = ", ".join(f"v{i}" for i in range(len(names)))
     check = " and ".join(["well_formed(text) is not None", *checks])
+    if len(types) < len(names):  # a name the layout does not hold: any None goes to the fallback
+        types.insert(0, f"None not in ({args},)")
     source = (
         f"def formatter({args}):\n"
-        f"    if None not in ({args},):\n"
+        f"    if {' and '.join(types) or 'True'}:\n"
         f'        text = f"{"".join(pieces)}"\n'
         f"        if len(text) == {RECORD_LENGTH} and {check}:\n"
         f"            return text\n"

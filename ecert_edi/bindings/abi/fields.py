@@ -7,8 +7,6 @@ import re
 
 from ecert_edi.domain.codes import CODE_SETS
 from ecert_edi.domain.conditions import Condition, condition
-# re-exported until the store imports the domain helper
-from ecert_edi.domain.quantities import quantity_text  # noqa: F401
 from ecert_edi.bindings.abi.layouts import Field
 
 AN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -/.,&'()#")
@@ -42,7 +40,7 @@ def codes_of(field: Field) -> frozenset[str]:
 
 
 def decode_time(text: str) -> dt.time | None:
-    if len(text) != 6 or not text.isdigit():
+    if len(text) != 6 or not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit
         return None
     h, m, s = int(text[:2]), int(text[2:4]), int(text[4:])
     if h > 23 or m > 59 or s > 59:

@@ -1,7 +1,13 @@
-"""The transmission grammar: Lark's LALR parser of grammars/transmission.lark, its steps remembered."""
+"""The transmission grammar: Lark's LALR parser of grammars/transmission.lark, its steps remembered.
+
+Lark is driven only through its public interface: `Lark.parse_interactive`, the interactive
+parser's `copy`, `feed_token` and `choices`, and the transformer, which Lark calls once per rule
+it reduces (docs: "Tree Construction Reference"; `transformer=` applies it while parsing).
+"""
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from lark import Lark, Token, Transformer
@@ -11,11 +17,28 @@ from ecert_edi.bindings.abi.layouts import GRAMMARS_DIR
 from ecert_edi.bindings.abi.records import RecordLexer
 
 
-class _Discard(Transformer):
-    """Reduces every rule to nothing: the grammar checks order, the walker keeps the records."""
+class GrammarShapeError(RuntimeError):
+    """The grammar builds trees whose children are not its rules' symbols (a project defect)."""
+
+
+class _Reductions(Transformer):
+    """Reduces every rule to nothing: the grammar checks order, the walker keeps the records.
+
+    A thread that sets `local.log` to a list is told, in order, each rule Lark reduces and the
+    number of its children, which is how `Transitions` follows the parser's stack of symbols.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local = threading.local()
 
     def __default__(self, data, children, meta):
-        return None
+        log = getattr(self.local, "log", None)
+        if log is not None:
+            log.append((str(data), len(children)))
+
+
+_REDUCTIONS = _Reductions()
 
 
 @cache
@@ -23,55 +46,79 @@ def grammar() -> Lark:
     """The LALR parser of grammars/transmission.lark, with a start rule per direction."""
     text = (GRAMMARS_DIR / "transmission.lark").read_text()
     return Lark(text, parser="lalr", lexer=RecordLexer, start=["inbound", "response"],
-                transformer=_Discard())
+                transformer=_REDUCTIONS)
 
 
 class Transitions:
     """Lark's LALR parser over record tokens, with its transitions remembered.
 
-    With a discarding transformer the parser's whole state is its stack of LALR states, and the
-    grammar keeps that stack shallow, so there are few of them.  Each is given a number; the first
-    time a token arrives in a state, Lark's own parser decides (shift, reductions, or an error) and
-    the resulting state is remembered, so the tables decide every record while a repeated step
-    costs a dictionary look-up.
+    With a discarding transformer the parser's whole state is its stack, and the grammar keeps
+    that stack shallow, so there are few states.  Each is given a number and kept as one of Lark's
+    interactive parsers standing in it.  The first time a token arrives in a state, a copy of that
+    parser takes the token (shift, reductions, or an error) and the resulting state is remembered,
+    so the tables decide every record while a repeated step costs a dictionary look-up.
+
+    A state is named by the symbols on Lark's stack (the viable prefix), followed from what Lark
+    itself does: the token shifted, and each reduction it reports to the transformer (the rule
+    and its number of children, which replace that many symbols).  The prefix determines Lark's
+    stack of LALR states, so two parsers with the same prefix are the same parser state.  (Lark's
+    own equality of parser states compares only the stack depth and the top state, which is not
+    enough here, and its immutable interactive parsers cannot be hashed.)
     """
 
     def __init__(self, direction: str):
-        self.base = grammar().parse_interactive(start=direction).parser_state
-        self.stacks: list[tuple] = []
-        self.numbers: dict[tuple, int] = {}
+        self.direction = direction
+        self.parsers: list = []  # per state, a Lark interactive parser standing in it
+        self.stacks: list[tuple[str, ...]] = []  # per state, the symbols on Lark's stack
+        self.numbers: dict[tuple[str, ...], int] = {}
         self.table: list[dict[str, int]] = []
-        self.start = self._number(tuple(self.base.state_stack))
+        self._lock = threading.Lock()
+        self.start = self._number((), grammar().parse_interactive(start=direction))
 
-    def _number(self, stack: tuple) -> int:
+    def _number(self, stack: tuple[str, ...], parser) -> int:
         n = self.numbers.get(stack)
         if n is None:
             n = self.numbers[stack] = len(self.stacks)
             self.stacks.append(stack)
+            self.parsers.append(parser)
             self.table.append({})
+        elif parser.choices() != self.parsers[n].choices():
+            raise GrammarShapeError(
+                f"two {self.direction} parser states share the symbols {' '.join(stack)}: "
+                "the grammar must not inline rules or filter terminals out of its trees"
+            )
         return n
 
     def step(self, state: int, ttype: str) -> int:
         """The state after a token, or -1 when the grammar does not accept it here."""
         nxt = self.table[state].get(ttype)
         if nxt is None:
-            nxt = self.table[state][ttype] = self._parse(state, ttype)
+            with self._lock:
+                nxt = self.table[state].get(ttype)
+                if nxt is None:
+                    nxt = self.table[state][ttype] = self._parse(state, ttype)
         return nxt
 
     def _parse(self, state: int, ttype: str) -> int:
-        stack = self.stacks[state]
-        parser = type(self.base)(self.base.parse_conf, self.base.lexer, list(stack),
-                                 [None] * len(stack))
+        parser = self.parsers[state].copy()
+        log: list[tuple[str, int]] = []
+        _REDUCTIONS.local.log = log
         try:
             parser.feed_token(Token(ttype, ""))
         except UnexpectedInput:
             return -1
-        return self._number(tuple(parser.state_stack))
+        finally:
+            _REDUCTIONS.local.log = None
+        stack = list(self.stacks[state])
+        for symbol, size in log:
+            del stack[len(stack) - size:]
+            stack.append(symbol)
+        stack.append(ttype)
+        return self._number(tuple(stack), parser)
 
     def choices(self, state: int) -> list[str]:
         """The terminals Lark's table lists for a state (some may still fail after reductions)."""
-        row = self.base.parse_conf.states[self.stacks[state][-1]]
-        return sorted(t for t in row if t.isupper() and t != "$END")
+        return sorted(t for t in self.parsers[state].choices() if t.isupper() and t != "$END")
 
 
 @cache

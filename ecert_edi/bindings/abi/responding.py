@@ -24,6 +24,7 @@ from ecert_edi.domain.transactions import (
 
 # Response application for each inbound one; a batch of an unknown application is answered TR.
 RESPONSE_APPLICATION = {"CR": "CA", "EN": "EA", "EC": "EZ"}
+STREAM_PIECE = 1 << 16  # characters of a streamed answer given at a time
 # The field of each transaction header that keys its R0.
 KEY_FIELD = {"C0": "certificate_number", "E0": "entry_number", "Q0": "query_reference"}
 
@@ -84,6 +85,18 @@ class Responder:
         """Count a unit's text in the open batch; the text, as it stands in the response."""
         self._writer.write_unit(text)
         return self._drain()
+
+    def stream(self, txn: Transaction, result: Decision | QueryAnswer) -> Iterator[str]:
+        """The answer to one transaction in pieces of about STREAM_PIECE characters, counted as
+        they go (a query's S1 records come from the ledger as they are read)."""
+        write, buffer = self._writer.write_line, self._buffer
+        for line in answer_records(txn, result, self.clock):
+            write(line)
+            if buffer.tell() >= STREAM_PIECE:
+                yield self._drain()
+        last = self._drain()
+        if last:
+            yield last
 
 
 def answer_records(txn: Transaction, result: Decision | QueryAnswer,

@@ -12,6 +12,7 @@ from ecert_edi.bindings.abi.fields import codes_of, sanitize
 from ecert_edi.bindings.abi.layouts import LAYOUTS
 
 RESPONDER_TYPE = "CB"
+MAX_LINE = 10 ** LAYOUTS["R1"].field("line_number").length - 1  # 9,999,999
 RESPONDER_ID = "ECERT"
 
 
@@ -107,16 +108,25 @@ def r0(
 
 
 def r1(cond: Condition) -> str:
-    """A condition record."""
+    """A condition record.
+
+    A line past what the 7-digit line number holds (physical lines count, empty ones too) is
+    written as line 0 with the line at the end of the narrative, so no condition loses its place
+    (docs/processing.md).
+    """
     # The narrative is text this project writes (catalogue narrative plus detail), not an echo of
     # input, so cutting it to the 65 columns of the field loses nothing the sender sent.
-    narrative = sanitize(cond.text)[:NARRATIVE_WIDTH].rstrip(" ")
+    line, suffix = cond.line, ""
+    if line > MAX_LINE:
+        line, suffix = 0, f" - LINE {cond.line}"
+    width = NARRATIVE_WIDTH - len(suffix)
+    narrative = sanitize(cond.text)[:width].rstrip(" ") + suffix
     return _response(
         "R1",
         {
             "condition_code": int(cond.code),
             "severity": cond.severity,
-            "line_number": cond.line,
+            "line_number": line,
             "column": cond.column,
             "narrative": narrative,
         },

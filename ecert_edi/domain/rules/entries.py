@@ -106,7 +106,9 @@ def line_conditions(
     """200-206 of each line in file order; `available` is drawn down by every line that passes.
 
     A line passes when no error stands at its line, the field conditions in `earlier` included;
-    a failing line reserves nothing, so a later line's 202 sees only the lines that passed.
+    a failing line reserves nothing, so a later line's 202 sees only the lines that passed.  A
+    certificate of another IOR gets 201 alone, and one the entry names no readable IOR for gets
+    nothing: what depends on a certificate (202-206) is told only to its IOR's filers (spec 6.2).
     """
     e0 = txn.header
     entry_ior, entry_date = e0.get("ior_number"), e0.get("entry_date")
@@ -122,11 +124,13 @@ def line_conditions(
         if cert is None:
             out.append(e1.fault("200", "certificate_number"))
             continue
+        if entry_ior != cert.ior:
+            if entry_ior is not None:
+                out.append(e1.fault("201", "certificate_number"))
+            continue
         found: list[Condition] = []
         if cert.voided:
             found.append(e1.fault("206", "certificate_number"))
-        if entry_ior is not None and entry_ior != cert.ior:
-            found.append(e1.fault("201", "certificate_number"))
         unit = values["unit_of_measure"]
         if unit is not None and unit != cert.unit:
             found.append(e1.fault("203", "unit_of_measure"))

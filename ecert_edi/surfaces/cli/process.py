@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -10,10 +14,41 @@ import click
 
 from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.domain.clock import processing_clock
-from ecert_edi.processing import process_file
+from ecert_edi.ledger import Ledger
+from ecert_edi.processing import process_file, response_path
 from ecert_edi.store import StoreError, open_store
 from ecert_edi.surfaces.cli.options import clock_option, db_option
 from ecert_edi.surfaces.log import file_line
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process stands so it unwinds like Ctrl-C does."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def _stops_cleanly(command):
+    """Ctrl-C and SIGTERM unwind the command: the open database transaction is rolled back and
+    the response being written is removed with its temporary, instead of being left behind."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminate) if main else None
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            signum = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+            click.echo(f"ecert process: interrupted ({signal.Signals(signum).name}); the file in "
+                       "hand has no response: run the command again to finish it", err=True)
+            sys.exit(128 + signum)
+        finally:
+            if main:  # a handler installed outside Python reads as None: the default then
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+    return run
 
 
 @click.command()
@@ -22,20 +57,27 @@ from ecert_edi.surfaces.log import file_line
               type=click.Path(file_okay=False), help="Folder for the response files.")
 @clock_option
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@_stops_cleanly
 def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
     """Process inbound transmissions in order; write DIR/<file name>.resp for each.
 
     Certificates (CR) are registered, entries (EN) deduct from and restore certificate balances,
     queries (EC) are answered; each file gets exactly one response (CA, EA, EZ, or TR for a
     rejected transmission), written atomically. Sending the same file again re-writes the first
-    response and changes nothing.
+    response and changes nothing. Two files whose responses would be the same DIR/<name>.resp
+    (one name in two folders) are a usage error, before anything is processed.
 
     Exit status: 0 when every file was processed (rejections are answers), 1 when a file cannot
-    be read or the database cannot be used, 2 for a usage error.
+    be read or the database cannot be used, 2 for a usage error, 130 (Ctrl-C) or 143 (SIGTERM)
+    when interrupted: the file in hand has no response and is finished by the next run.
 
     Example: ecert process --db ecert.db --out responses/ AU260115000001.txt
     """
     out = Path(out_dir)
+    clash = _clash(files, out)
+    if clash is not None:
+        click.echo(f"ecert process: {clash}; nothing was processed", err=True)
+        sys.exit(2)
     status = 0
     try:
         store = open_store(db_path)
@@ -43,10 +85,11 @@ def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
         click.echo(f"ecert process: {exc}", err=True)
         sys.exit(1)
     with store:
+        ledger = Ledger(store)  # one for all the files: what it read of certificates stays valid
         for name in files:
             started = time.monotonic()
             try:
-                outcome = process_file(name, store, out, clock or processing_clock())
+                outcome = process_file(name, store, out, clock or processing_clock(), ledger=ledger)
             except SourceError as exc:
                 click.echo(f"ecert process: cannot read {exc}", err=True)
                 status = 1
@@ -61,3 +104,39 @@ def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
             ms = (time.monotonic() - started) * 1000
             click.echo(file_line(name, outcome, ms, outcome.response), err=True)
     sys.exit(status)
+
+
+def _clash(files: tuple[str, ...], out: Path) -> str | None:
+    """Why the files cannot all be answered in `out`: two different files would get the same
+    response, or a response would replace a file of the run; None when they can.
+
+    The same file named twice is no clash: its second processing re-writes its own response.
+    """
+    inputs: dict[tuple, str] = {}
+    answered: dict[str, tuple[tuple, str]] = {}
+    for name in files:
+        identity = _identity(name)
+        inputs.setdefault(identity, name)
+        target = response_path(out, "<stdin>" if name == "-" else name)
+        where = os.path.join(os.path.realpath(target.parent), target.name)
+        first = answered.setdefault(where, (identity, name))
+        if first[0] != identity:
+            return (f"{first[1]} and {name} would both be answered in {target}: give them "
+                    "different names, or process them with different --out folders")
+    for where, (_, name) in answered.items():
+        replaced = inputs.get(_identity(where)) if os.path.exists(where) else None
+        if replaced is not None:
+            return (f"the response of {name} would replace {replaced}, a file of the same run: "
+                    "process them with different --out folders")
+    return None
+
+
+def _identity(name: str) -> tuple:
+    """The same file whatever path names it: its device and inode when it exists."""
+    if name == "-":
+        return ("stdin",)
+    try:
+        st = os.stat(name)
+    except OSError:  # missing or unreadable: reported when it is processed
+        return ("path", os.path.realpath(name))
+    return ("file", st.st_dev, st.st_ino)
