@@ -20,8 +20,8 @@ from txn_builders import (
     ledger_of,
 )
 
-from ecert_edi.surfaces.cli import main
 from ecert_edi.store import SQLiteStore
+from ecert_edi.surfaces.cli import main
 
 
 @pytest.fixture
@@ -147,7 +147,11 @@ def test_check_ok_summary(db):
 
 def test_check_lists_each_discrepancy_and_exits_1(db):
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE certificates SET balance = balance + 100 WHERE number = ?", (CERT,))
+    conn.execute(  # balance and its total together: the row's CHECK refuses the balance alone
+        "UPDATE certificates SET balance = balance + 100, restored = restored + 100"
+        " WHERE number = ?",
+        (CERT,),
+    )
     conn.commit()
     conn.close()
     result = run("check", "--db", db)

@@ -140,3 +140,60 @@ def test_a_writer_gives_up_after_its_patience(usage, tmp_path, monkeypatch):
     finally:
         holder.close()
     assert not (tmp_path / "out" / f"{files.queries[0].name}.resp").exists()
+
+
+def test_watch_never_stops_on_a_locked_database(usage, tmp_path, monkeypatch):
+    """A file the database stays locked for is left in processing/ and done on the next pass."""
+    from ecert_edi.surfaces.watch import Watcher
+
+    _folder, db, files = usage
+    db = _copy(db, tmp_path)
+    root = tmp_path / "drop"
+    (root / "inbox").mkdir(parents=True)
+    for q in files.queries:
+        (root / "inbox" / q.name).write_bytes(q.read_bytes())
+    holder = sqlite3.connect(db, timeout=0, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr(processing, "LOCK_PATIENCE", 0.0)
+    try:
+        with SQLiteStore(db, timeout=0.01) as store:
+            watcher = Watcher(root, store, clock=CLOCK)
+            watcher.run(once=True)  # returns: it did not stop on the lock
+            assert watcher.tally.busy == 2 and watcher.tally.processed == 0
+            assert sorted(p.name for p in (root / "processing").iterdir())
+            holder.execute("COMMIT")
+            watcher.run(once=True)
+            assert watcher.tally.processed == 2
+    finally:
+        holder.close()
+    assert sorted(p.name for p in (root / "outbox").iterdir()) == sorted(
+        f"{q.name}.resp" for q in files.queries)
+    assert list((root / "processing").iterdir()) == []
+
+
+def test_a_response_completed_elsewhere_differently_is_given_as_stored(usage, tmp_path,
+                                                                      monkeypatch):
+    """Two processes answering the same query file at different moments: the file gets the
+    response that was kept, not a mixture."""
+    _folder, db, files = usage
+    db = _copy(db, tmp_path)
+    query = files.queries[0]
+    with SQLiteStore(db) as store:
+        kept = process_file(query, store, tmp_path / "first", CLOCK).response.read_bytes()
+
+        def elsewhere(store_, transmission, sent):  # as if completed by another process
+            raise processing.ResponseChanged("differs", transmission)
+
+        real_transmission = processing._transmission
+
+        def in_progress(store_, envelope, clock):
+            found = store_.find_transmission(envelope.sender.sender_type,
+                                             envelope.sender.sender_id,
+                                             envelope.sender.control_number)
+            raise processing._AlreadyProcessed(found.id)
+
+        monkeypatch.setattr(processing, "_rest_of_response", elsewhere)
+        monkeypatch.setattr(processing, "_transmission", in_progress)
+        again = process_file(query, store, tmp_path / "again", CLOCK)
+        monkeypatch.setattr(processing, "_transmission", real_transmission)
+    assert again.response.read_bytes() == kept

@@ -24,7 +24,7 @@ from txn_builders import (
     query,
 )
 
-from ecert_edi.store import USAGE_FIELDS, SQLiteStore, StoreError, TransmissionConflict
+from ecert_edi.store import USAGE_FIELDS, KeptUnits, SQLiteStore, StoreError, TransmissionConflict
 from ecert_edi.store.schema import LATEST
 
 KEY = ("AU", CERT)
@@ -203,11 +203,12 @@ def test_an_exception_inside_write_rolls_everything_back(store):
 def test_check_ledger_reports_a_balance_that_disagrees_with_its_history(store):
     registered(store)
     ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
-    store.conn.execute("UPDATE certificates SET balance = balance - 1")
+    # balance and its total edited together (the row's CHECK refuses the balance alone)
+    store.conn.execute("UPDATE certificates SET balance = balance - 1, deducted = deducted + 1")
     problems = store.check_ledger()
     assert {(p.country, p.certificate_number) for p in problems} == {KEY}
-    # history, active entry lines and the last ledger row all disagree with it
-    assert len(problems) == 3
+    # the deducted total, history, active entry lines and the last ledger row all disagree
+    assert len(problems) == 4
     assert all(CERT in str(p) for p in problems)
 
 
@@ -225,10 +226,13 @@ def test_transmission_bookkeeping(store):
     tid = store.begin_transmission("FL", "B2X", "C1", "hash-1", CLOCK)
     with store.write():
         assert store.chunk(tid, 1) is None
-        store.save_chunk(tid, 2, "second\n", False)
-        store.save_chunk(tid, 1, "first\n", True)
-    assert store.chunk(tid, 1) == ("first\n", True)
-    assert store.chunk(tid, 2) == ("second\n", False)
+        store.save_chunk(tid, 4, "second\n", 0, first=3, units=2)
+        store.save_chunk(tid, 1, "first\n", 1)
+    assert store.chunk(tid, 1) == KeptUnits(1, 1, "first\n", 1, 1)
+    assert store.chunk(tid, 2) is None  # no part holds unit 2 (a query: never kept)
+    assert store.chunk(tid, 3) == store.chunk(tid, 4) == KeptUnits(3, 4, "second\n", 0, 2)
+    assert store.chunk(tid, 5) is None
+    assert store.applied_through(tid) == 4
     assert list(store.chunks(tid)) == ["first\n", "second\n"]
     found = store.find_transmission("FL", "B2X", "C1")
     assert (found.id, found.content_hash, found.clock, found.complete) == (
@@ -247,7 +251,7 @@ def test_transmission_bookkeeping(store):
 
 def test_complete_transmission_keeps_the_whole_response_in_parts(store):
     tid = store.begin_transmission("FL", "B2X", "C2", "hash", CLOCK)
-    store.save_chunk(tid, 7, "unit of a run\n", True)
+    store.save_chunk(tid, 7, "unit of a run\n", 1)
     assert store.complete_transmission(tid, iter(["A...\n", "B...\n", "Z...\n"]))
     assert "".join(store.response(tid)) == "A...\nB...\nZ...\n"
     assert list(store.chunks(tid)) == []  # the per-unit responses are dropped

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from ecert_edi.domain.codes import check_digit
 from ecert_edi.bindings.abi.emitter import emit_text
-from ecert_edi.surfaces.generate import generate
-from ecert_edi.processing import process_file
 from ecert_edi.bindings.abi.reader import SourceError
-from ecert_edi.surfaces.replay import summarize
+from ecert_edi.domain.codes import check_digit
+from ecert_edi.processing import process_file
 from ecert_edi.store import SQLiteStore
+from ecert_edi.surfaces.generate import generate
+from ecert_edi.surfaces.replay import summarize
 from ecert_edi.surfaces.watch import (
     Watcher,
     claim_suffix,

@@ -41,6 +41,9 @@ class Responder(Protocol):
     def written(self, text: str) -> str:
         """Count a unit's answer (new or kept) in the open batch; the text as it stands."""
 
+    def units(self, text: str) -> list[str]:
+        """The units of a saved text of several units (`unit` texts, joined), in order."""
+
     def stream(self, txn: Transaction, result: Decision | QueryAnswer) -> Iterator[str]:
         """The answer to one transaction in pieces, counted as they go (a query's answer, which
         may be large and is not kept for a resumed run)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 
 from ecert_edi.domain.answers import CertificateView, QueryAnswer
 from ecert_edi.domain.decision import Decision
@@ -15,7 +16,7 @@ from ecert_edi.domain.rules import (
     decide_query,
     query_selection,
 )
-from ecert_edi.domain.state import CertificateState, Key
+from ecert_edi.domain.state import CertificateState, EntryState, Key
 from ecert_edi.domain.transactions import Sender, Transaction
 from ecert_edi.store.interface import Change, LedgerStore
 
@@ -27,27 +28,59 @@ class Ledger:
 
     Each `apply_*` runs inside one unit of the store (a savepoint of the caller's write
     transaction, or a transaction of its own), so a transaction is applied whole or not at all.
+    Inside `group()`, decisions are kept and handed to the store together at the group's end
+    (one `store.apply` for the whole commit group); later transactions of the group decide
+    against what the earlier ones changed.
     """
 
     def __init__(self, store: LedgerStore) -> None:
         self.store = store
-        # certificates as stored, kept while the store's generation says they still are
+        # certificates as stored (or as the group being written leaves them), kept while the
+        # store's generation says they still are
         self._certificates: dict[Key, CertificateState | None] = {}
         self._generation = -1
+        self._pending: list[Change] | None = None  # a group's decisions not yet written
+        self._entries: dict[str, EntryState] = {}  # entries as the pending decisions leave them
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Keep the decisions of the transactions applied inside, and write them together at
+        the end (inside the caller's write transaction); on an exception none is written."""
+        self._pending = []
+        try:
+            yield
+            if self._pending:
+                self.store.apply(self._pending)
+        except BaseException:
+            self._certificates.clear()  # they may hold balances never written
+            raise
+        finally:
+            self._pending = None
+            self._entries.clear()
+
+    def _write(self, change: Change) -> None:
+        if self._pending is None:
+            self.store.apply([change])
+        else:
+            self._pending.append(change)
+
+    def _unit(self):
+        # a group's transactions write nothing until its end: no unit of their own is needed
+        return self.store.unit() if self._pending is None else nullcontext()
 
     # -- certificate filings (spec 6.1) ----------------------------------------------------------
     def apply_certificate(self, txn: Transaction, sender: Sender, clock: dt.datetime) -> Decision:
         """Decide a CR transaction against the stored certificate and, when accepted, store it."""
-        store = self.store
-        with store.unit():
+        with self._unit():
             country, number = txn.key
             stored = None
             if country is not None and number is not None:
                 stored = self._certificate((country, number))
             decision = decide_certificate(txn, sender, stored, stored.used if stored else 0)
             if decision.accepted and not decision.unchanged and decision.certificate is not None:
-                self._certificates.pop((country, number), None)
-                store.apply([Change(decision, clock, {}, details=txn.reads_details)])
+                self._write(Change(decision, clock, {}, details=txn.reads_details))
+                # as written; a void keeps the stored tariff list, which it read
+                self._certificates[(country, number)] = decision.certificate
             return decision
 
     # -- entry filings (spec 6.2) -----------------------------------------------------------------
@@ -55,10 +88,9 @@ class Ledger:
                     transmission: int | None = None) -> Decision:
         """Decide an EN transaction against the stored entry and the certificates it names and,
         when accepted, store the entry, its ledger rows and the balances they move."""
-        store = self.store
-        with store.unit():
+        with self._unit():
             number = txn.header.get("entry_number")
-            stored = store.entry(number) if number is not None else None
+            stored = self._entry(number) if number is not None else None
             keys = {(e1.get("issuing_country"), e1.get("certificate_number"))
                     for e1 in txn.details}
             if stored is not None:
@@ -71,11 +103,17 @@ class Ledger:
                         certificates[key] = cert
             decision = decide_entry(txn, sender, stored, certificates, clock)
             if decision.accepted and not decision.unchanged and decision.entry is not None:
-                store.apply([Change(decision, clock, certificates, transmission,
-                                    details=txn.reads_details, new_entry=stored is None)])
+                self._write(Change(decision, clock, certificates, transmission,
+                                   details=txn.reads_details, new_entry=stored is None))
+                if self._pending is not None:
+                    self._entries[number] = decision.entry
                 for key, balance in decision.balances.items():
                     self._certificates[key] = certificates[key].with_balance(balance)
             return decision
+
+    def _entry(self, number: str) -> EntryState | None:
+        found = self._entries.get(number)
+        return found if found is not None else self.store.entry(number)
 
     def _certificate(self, key: Key) -> CertificateState | None:
         """A certificate as stored, read once while the store's generation stands.
@@ -84,7 +122,8 @@ class Ledger:
         changed itself) stays true until the store says otherwise.
         """
         generation = self.store.generation
-        if self._generation != generation or len(self._certificates) > CACHED_CERTIFICATES:
+        full = len(self._certificates) > CACHED_CERTIFICATES and not self._pending
+        if self._generation != generation or full:
             self._certificates.clear()
             self._generation = generation
         try:

@@ -9,7 +9,7 @@ from ecert_edi.bindings.abi.binding import ABI
 from ecert_edi.bindings.interface import Binding
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing.files import remove_abandoned, write_atomically
-from ecert_edi.processing.transmission import Outcome, respond
+from ecert_edi.processing.transmission import Outcome, ResponseChanged, respond
 from ecert_edi.store.interface import LedgerStore
 
 
@@ -31,8 +31,12 @@ def process_file(path, store: LedgerStore, out_dir: Path | str, clock: dt.dateti
         target = Path(response) if response is not None else response_path(out_dir, source.name)
         outcome = Outcome(name=source.name, response=target)
         remove_abandoned(target)
-        write_atomically(target, respond(source, store, clock, binding=binding, ledger=ledger,
-                                         outcome=outcome))
+        try:
+            write_atomically(target, respond(source, store, clock, binding=binding,
+                                             ledger=ledger, outcome=outcome))
+        except ResponseChanged as changed:  # nothing is in place yet: the stored answer instead
+            with store.read():
+                write_atomically(target, store.response(changed.transmission))
         return outcome
     finally:
         close = getattr(source, "close", None)

@@ -14,6 +14,7 @@ import os
 import signal
 import tempfile
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -29,10 +30,10 @@ from ecert_edi.domain.transactions import Certificate, Entry, Envelope, Query, T
 from ecert_edi.ledger import Ledger
 from ecert_edi.store.interface import LedgerStore, StoreBusy
 
-# Inbound transactions applied per database commit, and the longest a commit is held back: many
-# transactions share the cost of a durable commit, and other processes still get their turn.
-COMMIT_EVERY = 500
-COMMIT_SECONDS = 0.5
+# Inbound transactions applied per database commit: many share the cost of a durable commit and
+# are written together, and a group is short enough that other processes get their turn.  By
+# count, not by time, so a slow machine does not commit more often.
+COMMIT_EVERY = 1000
 RESPONSE_PART = 1 << 20  # a stored response is kept in parts of this many characters
 SPOOL_BYTES = 8 << 20  # the response kept in memory up to this size, on disk beyond
 # Concurrency and crash tests stop a process at a known point rather than guess at timing: with
@@ -59,7 +60,13 @@ class Outcome:
 
 class ResponseChanged(RuntimeError):
     """Another process completed the transmission with a response that differs from the part
-    this one already gave (a defect: the same transmission is answered the same)."""
+    this one already gave: a query in it was answered there against another moment's ledger.
+    The stored response is the transmission's answer; a caller that can still take back what
+    it was given (a file not yet in place) gives that instead."""
+
+    def __init__(self, message: str, transmission: int):
+        super().__init__(message)
+        self.transmission = transmission
 
 
 def respond(data, store: LedgerStore, clock: dt.datetime, *, binding: Binding = ABI,
@@ -144,13 +151,13 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
     skipping = False
     groups = 0
     query: Query | None = None
+    kept: deque[str] = deque()  # units of a part an interrupted run saved, in order
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES, "w+", encoding="ascii",
                                        newline="\n") as whole:
         while True:
-            started = time.monotonic()
-            applied = 0
+            new = _Units()
             group: list[str] = []
-            with _writing(store):
+            with _writing(store), ledger.group():
                 if tid is None:
                     tid, clock = _transmission(store, envelope, clock)
                     responder = binding.responder(envelope, clock)
@@ -172,25 +179,32 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
                         if isinstance(ev, Query):  # answered after this commit, from a snapshot
                             query, finished = ev, False
                             break
-                        kept = store.chunk(tid, ev.seq) if ev.seq <= done else None
-                        if kept is None:
-                            with store.unit():
-                                result = _decide(ledger, ev, sender, clock, tid)
-                                text, accepted = responder.unit(ev, result), result.accepted
-                                store.save_chunk(tid, ev.seq, text, accepted)
-                            applied += 1
-                        else:
-                            text, accepted = kept
-                        if accepted:
+                        if ev.seq <= done and not kept:  # applied by an interrupted run
+                            part = store.chunk(tid, ev.seq)
+                            if part is not None:
+                                kept.extend(responder.units(part.text))
+                                outcome.accepted += part.accepted
+                                outcome.rejected += part.units - part.accepted
+                        if ev.seq <= done and kept:
+                            group.append(responder.written(kept.popleft()))
+                            continue
+                        result = _decide(ledger, ev, sender, clock, tid)
+                        text = responder.unit(ev, result)
+                        if result.accepted:
                             outcome.accepted += 1
+                            new.accepted += 1
                         else:
                             outcome.rejected += 1
+                        new.add(ev.seq, text)
                         group.append(responder.written(text))
-                        if applied >= COMMIT_EVERY or time.monotonic() - started > COMMIT_SECONDS:
+                        if len(new.texts) >= COMMIT_EVERY:
                             finished = False
                             break
                 if finished:
                     group.append(responder.trailer())
+                elif new.texts:  # one saved part per group: what a resumed run gives again
+                    store.save_chunk(tid, new.last, "".join(new.texts), new.accepted,
+                                     first=new.first, units=len(new.texts))
                 whole.writelines(group)
                 if finished:
                     whole.seek(0)
@@ -283,6 +297,21 @@ def _parts(whole) -> Iterator[str]:
         yield part
 
 
+class _Units:
+    """The units a commit group applies: their response text, numbers and dispositions."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.first = self.last = 0
+        self.accepted = 0
+
+    def add(self, seq: int, text: str) -> None:
+        if not self.texts:
+            self.first = seq
+        self.last = seq
+        self.texts.append(text)
+
+
 class _Sent:
     """How much of a response was given, and its digest, to go on from there."""
 
@@ -312,8 +341,10 @@ def _rest_of_response(store: LedgerStore, transmission: int, sent: _Sent) -> Ite
             if skip:
                 continue
             if given.digest() != sent.digest.digest():
-                raise ResponseChanged("the stored response differs from the part already given")
+                raise ResponseChanged("the stored response differs from the part already given",
+                                      transmission)
         if part:
             yield part
     if skip:
-        raise ResponseChanged("the stored response is shorter than the part already given")
+        raise ResponseChanged("the stored response is shorter than the part already given",
+                              transmission)

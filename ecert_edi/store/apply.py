@@ -1,46 +1,48 @@
-"""Writing an accepted decision: certificate and entry rows, ledger rows and balances together."""
+"""Writing accepted decisions: certificate and entry rows, ledger rows and balances together."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
 
-from ecert_edi.domain.decision import Decision
 from ecert_edi.domain.state import CertificateState, EntryState, Key
 from ecert_edi.store.interface import StoreError
-from ecert_edi.store.rows import iso
+from ecert_edi.store.rows import iso, stamp
 
 
 def write_certificate(
-    conn: sqlite3.Connection, cert: CertificateState, stamp: str, with_tariffs: bool = True
+    conn: sqlite3.Connection, cert: CertificateState, when: str, with_tariffs: bool = True
 ) -> None:
-    """Insert or replace a certificate (its C1 list too, unless a void only flags it)."""
-    conn.execute(
-        """
-        INSERT INTO certificates (country, number, ior, issue_date, expiry_date, program,
-                                  allowance, unit, status, balance, created, updated)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (country, number) DO UPDATE SET
-            ior = excluded.ior, issue_date = excluded.issue_date,
-            expiry_date = excluded.expiry_date, program = excluded.program,
-            allowance = excluded.allowance, unit = excluded.unit, status = excluded.status,
-            balance = excluded.balance, updated = excluded.updated
-        """,
-        (
-            cert.country,
-            cert.number,
-            cert.ior,
-            iso(cert.issue_date),
-            iso(cert.expiry_date),
-            cert.program,
-            cert.allowance,
-            cert.unit,
-            "voided" if cert.voided else "active",
-            cert.balance,
-            stamp,
-            stamp,
-        ),
+    """Insert or replace a certificate (its C1 list too, unless a void only flags it).
+
+    The totals deducted and restored are the ledger's, never the filing's: a new certificate
+    starts at 0 and 0 (balance = allowance), and a replace keeps them, so its new balance must
+    be the new allowance − what is used, or the row's CHECK refuses it.
+    """
+    # an UPDATE, else an INSERT, not an upsert: SQLite checks the CHECK of an upsert's proposed
+    # row (totals 0) before it finds the conflict, so a replace of a used certificate would fail
+    values = (
+        cert.ior,
+        iso(cert.issue_date),
+        iso(cert.expiry_date),
+        cert.program,
+        cert.allowance,
+        cert.unit,
+        "voided" if cert.voided else "active",
+        cert.balance,
     )
+    cur = conn.execute(
+        "UPDATE certificates SET ior = ?, issue_date = ?, expiry_date = ?, program = ?,"
+        " allowance = ?, unit = ?, status = ?, balance = ?, updated = ?"
+        " WHERE country = ? AND number = ?",
+        (*values, when, cert.country, cert.number),
+    )
+    if cur.rowcount == 0:
+        conn.execute(
+            "INSERT INTO certificates (country, number, ior, issue_date, expiry_date, program,"
+            " allowance, unit, status, balance, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (cert.country, cert.number, *values, when, when),
+        )
     if with_tariffs:
         conn.execute("DELETE FROM certificate_tariffs WHERE country = ? AND number = ?", cert.key)
         conn.executemany(
@@ -49,93 +51,70 @@ def write_certificate(
         )
 
 
-def write_entry(
-    conn: sqlite3.Connection,
-    entry: EntryState,
-    stamp: str,
-    with_lines: bool = True,
-    new: bool = False,
-) -> None:
-    """Insert or replace an entry (its lines too, unless a cancel only flags it); a new entry has
-    no old lines to remove."""
-    conn.execute(
-        """
-        INSERT INTO entries (entry_number, filer, ior, entry_date, port, entry_type, status,
-                             created, updated)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (entry_number) DO UPDATE SET
-            ior = excluded.ior, entry_date = excluded.entry_date, port = excluded.port,
-            entry_type = excluded.entry_type, status = excluded.status, updated = excluded.updated
-        """,
-        (
-            entry.entry_number,
-            entry.filer,
-            entry.ior,
-            iso(entry.entry_date),
-            entry.port,
-            entry.entry_type,
-            "cancelled" if entry.cancelled else "active",
-            stamp,
-            stamp,
-        ),
-    )
-    if with_lines and not new:
-        conn.execute("DELETE FROM entry_lines WHERE entry_number = ?", (entry.entry_number,))
-    if with_lines:
-        conn.executemany(
-            "INSERT INTO entry_lines (entry_number, line_number, country, certificate, hts,"
-            " quantity, unit) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    entry.entry_number,
-                    ln.line_number,
-                    ln.country,
-                    ln.certificate_number,
-                    ln.hts_number,
-                    ln.quantity,
-                    ln.unit,
-                )
-                for ln in entry.lines
-            ],
-        )
+def write_entries(conn: sqlite3.Connection, changes: list) -> None:
+    """A commit group's entry decisions, in file order, with one `executemany` per table.
 
-
-def post_activities(
-    conn: sqlite3.Connection,
-    decision: Decision,
-    certificates: Mapping[Key, CertificateState],
-    stamp: str,
-    transmission: int | None,
-) -> None:
-    """Append the ledger rows and move each certificate's balance with them, never without."""
+    What the decisions leave is what one-by-one writing would: each entry's last state, the lines
+    of its last decision that writes lines, every ledger row in order, and per certificate one
+    conditional UPDATE from the balance the group's first decision read to the one its last
+    leaves, with the totals the group moved.
+    """
+    entries, lines, stored, activities = {}, {}, set(), []
+    moved: dict[Key, list[int]] = {}  # per certificate: [balance before, after, Σ D, Σ I]
+    for change in changes:
+        decision, entry = change.decision, change.decision.entry
+        if entry is not None:
+            number = entry.entry_number
+            if number not in entries and not change.new_entry:
+                stored.add(number)  # on file before the group: its lines go before the group's
+            entries[number] = (change, entry)
+            if change.details:
+                lines[number] = entry.lines
+        when = stamp(change.clock)
+        certificates = change.certificates
+        for a in decision.activities:
+            activities.append((a.country, a.certificate_number, a.entry_number, a.line_number,
+                               a.activity, a.quantity, a.balance_after,
+                               certificates[a.key].allowance, a.unit, iso(a.activity_date),
+                               iso(a.entry_date), a.ior, change.transmission))
+            totals = moved.get(a.key)
+            if totals is None:
+                totals = moved[a.key] = [certificates[a.key].balance, 0, 0, 0, when]
+            totals[1] = a.balance_after
+            totals[2 if a.activity == "D" else 3] += a.quantity
+            totals[4] = when
+    conn.executemany(_UPSERT_ENTRY, [
+        (e.entry_number, e.filer, e.ior, iso(e.entry_date), e.port, e.entry_type,
+         "cancelled" if e.cancelled else "active", stamp(c.clock), stamp(c.clock))
+        for c, e in entries.values()])
+    cleared = [(n,) for n in stored if n in lines]
+    if cleared:
+        conn.executemany("DELETE FROM entry_lines WHERE entry_number = ?", cleared)
     conn.executemany(
-        "INSERT INTO activities (country, certificate, entry_number, line_number, activity,"
-        " quantity, balance_after, allowance, unit, activity_date, entry_date, ior,"
-        " transmission_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                a.country,
-                a.certificate_number,
-                a.entry_number,
-                a.line_number,
-                a.activity,
-                a.quantity,
-                a.balance_after,
-                certificates[a.key].allowance,
-                a.unit,
-                iso(a.activity_date),
-                iso(a.entry_date),
-                a.ior,
-                transmission,
-            )
-            for a in decision.activities
-        ],
-    )
-    for key, balance in decision.balances.items():
-        cur = conn.execute(
-            "UPDATE certificates SET balance = ?, updated = ?"
-            " WHERE country = ? AND number = ? AND balance = ?",
-            (balance, stamp, key[0], key[1], certificates[key].balance),
-        )
-        if cur.rowcount != 1:  # the rule decided on a balance that is no longer the stored one
-            raise StoreError(f"certificate {key[0]} {key[1]} changed while an entry was applied")
+        "INSERT INTO entry_lines (entry_number, line_number, country, certificate, hts,"
+        " quantity, unit) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(n, ln.line_number, ln.country, ln.certificate_number, ln.hts_number, ln.quantity,
+          ln.unit) for n, entry_lines in lines.items() for ln in entry_lines])
+    conn.executemany(_INSERT_ACTIVITY, activities)
+    cur = conn.executemany(
+        "UPDATE certificates SET balance = ?, deducted = deducted + ?, restored = restored + ?,"
+        " updated = ? WHERE country = ? AND number = ? AND balance = ?",
+        [(after, deducted, restored, when, key[0], key[1], before)
+         for key, (before, after, deducted, restored, when) in moved.items()])
+    if cur.rowcount != len(moved):  # a rule decided on a balance that is no longer stored
+        raise StoreError("a certificate changed while its entries were applied")
+
+
+_UPSERT_ENTRY = """
+    INSERT INTO entries (entry_number, filer, ior, entry_date, port, entry_type, status,
+                         created, updated)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (entry_number) DO UPDATE SET
+        ior = excluded.ior, entry_date = excluded.entry_date, port = excluded.port,
+        entry_type = excluded.entry_type, status = excluded.status, updated = excluded.updated
+"""
+_INSERT_ACTIVITY = (
+    "INSERT INTO activities (country, certificate, entry_number, line_number, activity,"
+    " quantity, balance_after, allowance, unit, activity_date, entry_date, ior,"
+    " transmission_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)

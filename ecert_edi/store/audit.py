@@ -1,4 +1,4 @@
-"""The ledger invariant (spec 6.4): allowance − deductions + restorations = balance ≥ 0."""
+"""The ledger check (spec 6.4: allowance − Σ D + Σ I = balance ≥ 0) and SQLite's own check."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ecert_edi.domain.quantities import quantity_text
 from ecert_edi.store.interface import Discrepancy
 
 _TOTALS = """
-SELECT c.country, c.number, c.allowance, c.balance,
+SELECT c.country, c.number, c.allowance, c.balance, c.deducted, c.restored,
        COALESCE((SELECT SUM(a.quantity) FROM activities a
                  WHERE a.country = c.country AND a.certificate = c.number
                    AND a.activity = 'D'), 0),
@@ -27,15 +27,27 @@ ORDER BY c.country, c.number
 def check_ledger(conn: sqlite3.Connection) -> list[Discrepancy]:
     """Every disagreement between a certificate's balance, its ledger and its active entry lines.
 
-    For each certificate: allowance − Σ D + Σ I = balance ≥ 0; allowance − Σ active lines =
-    balance; and every ledger row's balance_after is the balance its history gives at that row
-    (the allowance then in force − Σ D + Σ I so far), so the last row agrees with the balance
-    once a later change of allowance is counted.
+    For each certificate: allowance − Σ D + Σ I = balance ≥ 0; the totals kept beside the
+    balance equal Σ D and Σ I (the row's CHECK holds the balance to those totals, this holds
+    them to the ledger); allowance − Σ active lines = balance; and every ledger row's
+    balance_after is the balance its history gives at that row (the allowance then in force −
+    Σ D + Σ I so far), so the last row agrees with the balance once a later change of
+    allowance is counted.
     """
     out: list[Discrepancy] = []
     q = quantity_text
-    for country, number, allowance, balance, deducted, restored, in_use in conn.execute(_TOTALS):
+    for (country, number, allowance, balance, kept_deducted, kept_restored, deducted, restored,
+         in_use) in conn.execute(_TOTALS):
         problems = []
+        if kept_deducted != deducted:
+            problems.append(
+                f"deducted total {q(kept_deducted)} but the ledger's deductions are {q(deducted)}"
+            )
+        if kept_restored != restored:
+            problems.append(
+                f"restored total {q(kept_restored)} but the ledger's restorations are"
+                f" {q(restored)}"
+            )
         if balance < 0:
             problems.append(f"balance {q(balance)} is below zero")
         history = allowance - deducted + restored
@@ -102,3 +114,17 @@ def _orphans(conn: sqlite3.Connection) -> list[Discrepancy]:
         Discrepancy(c, n, "ledger rows or entry lines name it, but it is not on file")
         for c, n in rows
     ]
+
+
+def check_database(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's findings about the file itself.
+
+    `integrity_check`, not `quick_check`: only the full check compares every index with its
+    table (an index that lost an entry answers lookups wrongly while every page reads well) and
+    sees a UNIQUE index broken; it reads each index once per row, which an operator's check can
+    afford. Then `foreign_key_check`: rows naming a row that is not on file.
+    """
+    found = [text for (text,) in conn.execute("PRAGMA integrity_check") if text != "ok"]
+    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+        found.append(f"{table} row {rowid} names a {parent} row that is not on file")
+    return found

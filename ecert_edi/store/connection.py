@@ -1,28 +1,52 @@
-"""Opening the SQLite database: WAL, full sync, a busy timeout, and explicit transactions."""
+"""Opening the SQLite file (read before any write; a new one built aside), pragmas, transactions."""
 
 from __future__ import annotations
 
+import errno
+import os
+import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from ecert_edi.store.interface import StoreBusy, StoreError
 
 DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another process's write lock
 CACHE_KIB = 65536  # SQLite page cache: the certificates and ledger pages a batch touches
+MEMORY = ":memory:"
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 # another connection holds the lock past the busy timeout
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+# os.link failing for these means the file system has no hard links (not that the name is taken)
+_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
 
 
-def connect(path: str, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are begun explicitly), created when absent."""
+def connect(path: str, timeout: float = DEFAULT_TIMEOUT, *, new: bool = False
+            ) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are begun explicitly) that has written
+    nothing: an existing file is opened as it is (`mode=rw` never creates one, even if the file
+    vanished since it was looked at), a new one only when `new`."""
+    target = path
+    if path != MEMORY:
+        target = Path(path).absolute().as_uri() + ("?mode=rwc" if new else "?mode=rw")
     try:
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(f"cannot use database {path}: {exc}") from exc
+    return conn
+
+
+def configure(conn: sqlite3.Connection, path: str) -> None:
+    """WAL, full sync, foreign keys: only for a database known to be ecert's (WAL mode is written
+    into the file)."""
+    try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -30,9 +54,72 @@ def connect(path: str, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Connection:
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     except sqlite3.Error as exc:
-        conn.close()
         raise StoreError(f"cannot use database {path}: {exc}") from exc
-    return conn
+
+
+def file_problem(path: str) -> str | None:
+    """Why an existing path cannot be a SQLite database, from its first bytes alone; None when it
+    may be one. (A 0-byte file would be taken by SQLite as a new, empty database.)"""
+    if os.path.isdir(path):
+        return "is a directory"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)  # the database header
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not head:
+        return "is an empty file (0 bytes), not an ecert database"
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        return "is not a SQLite database, so not an ecert database"
+    return None
+
+
+def create(path: str, build: Callable[[sqlite3.Connection], None],
+           timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Create the database at a path that does not exist: built complete (`build`) in a
+    temporary file beside it, then hard-linked to the path, which fails if the path appeared
+    meanwhile (another process created it first: that one is kept). So a database path is never
+    seen empty or half built, and an existing file is never replaced."""
+    folder, name = os.path.split(os.path.abspath(path))
+    temp = os.path.join(folder, f".{name}.{os.getpid()}-{secrets.token_hex(4)}.new")
+    try:
+        conn = connect(temp, timeout, new=True)
+        try:
+            configure(conn, temp)
+            build(conn)
+        finally:
+            conn.close()  # the last connection: the WAL is checkpointed into the file and removed
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            # no hard links here: a rename, which could replace a database another process
+            # created in the instant since this one looked (documented in docs/processing.md)
+            if os.path.exists(path):
+                return
+            os.rename(temp, path)
+        _sync_folder(folder)
+    except StoreError as exc:
+        raise StoreError(f"cannot create database {path}: {exc.__cause__ or exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from exc
+    finally:
+        for leftover in (temp, temp + "-wal", temp + "-shm", temp + "-journal"):
+            with suppress(FileNotFoundError):
+                os.unlink(leftover)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the new name durable: a database written through a name a power loss takes away
+    would be lost with it."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class Transactions:

@@ -14,6 +14,11 @@ database is one more module implementing `LedgerStore`, with the same guarantees
   decision was made against (else `StoreError`); the ledger is append-only.
 - transmissions: a control number is used once per sender; the response of every applied unit is
   kept in the same transaction as its effects; a complete transmission keeps its whole response.
+- opening: a store is created only where nothing exists and only when asked (`create`); anything
+  else that is not the store's own database (empty, another program's, a newer schema) is
+  `StoreError`, and nothing is written to it.
+- the balance identity is the store's to keep, not only the rules': a balance moves only with
+  the totals deducted and restored beside it, allowance − deducted + restored = balance ≥ 0.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ __all__ = [
     "USAGE_FIELDS",
     "Change",
     "Discrepancy",
+    "KeptUnits",
     "LedgerRow",
     "LedgerStore",
     "StoreBusy",
@@ -69,6 +75,17 @@ class Change:
     transmission: int | None = None
     details: bool = True
     new_entry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class KeptUnits:
+    """The saved response of a run of units of a transmission (one commit group's)."""
+
+    first: int  # the first unit's number in the transmission
+    last: int
+    text: str
+    accepted: int
+    units: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,13 +206,16 @@ class LedgerStore(Protocol):
         """Record a transmission in progress (its id); the same triple with other content is
         TransmissionConflict."""
 
-    def chunk(self, transmission: int, seq: int) -> tuple[str, bool] | None:
-        """The response text saved for one unit and whether it was accepted."""
+    def chunk(self, transmission: int, seq: int) -> KeptUnits | None:
+        """The saved response part that holds unit `seq`, None when none does."""
 
     def applied_through(self, transmission: int) -> int:
         """The last unit of a transmission whose response is saved, 0 when none is."""
 
-    def save_chunk(self, transmission: int, seq: int, text: str, accepted: bool) -> None: ...
+    def save_chunk(self, transmission: int, seq: int, text: str, accepted: int, *,
+                   first: int | None = None, units: int = 1) -> None:
+        """Keep the response of units `first`..`seq` (a commit group's), with their count and how
+        many were accepted, in the transaction that applied them."""
 
     def transmission_complete(self, transmission: int) -> bool: ...
 
@@ -206,7 +226,14 @@ class LedgerStore(Protocol):
     def response(self, transmission: int) -> Iterator[str]:
         """The response of a complete transmission, in parts, as first written."""
 
+    def transmissions_in_progress(self) -> list[TransmissionRecord]:
+        """Every transmission begun and not completed, oldest first (processing the same file
+        again finishes one, with the clock it began with)."""
+
     # -- operators --------------------------------------------------------------------------------
+    def check_database(self) -> list[str]:
+        """What the database's own integrity checks find wrong with it; empty when sound."""
+
     def check_ledger(self) -> list[Discrepancy]: ...
 
     def counts(self) -> dict[str, int]: ...

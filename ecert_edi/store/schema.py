@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 
 from sqlite_utils import Database
+
+from ecert_edi.domain.quantities import quantity_text
+from ecert_edi.store.interface import StoreError
 
 
 def _v1(db: Database) -> None:
@@ -154,8 +158,101 @@ def _v2(db: Database) -> None:
     db.execute("UPDATE response_chunks SET accepted = (substr(text, 3, 1) = 'A')")
 
 
+# The balance identity of spec 6.4, kept by the row itself: the totals beside the balance move in
+# the same statement as it (store/apply.py), and nothing restored was not deducted first.
+BALANCE_IDENTITY = (
+    "deducted >= 0 AND restored >= 0 AND restored <= deducted"
+    " AND allowance - deducted + restored = balance AND balance >= 0"
+)
+_CERTIFICATE_COLUMNS = (
+    "country, number, ior, issue_date, expiry_date, program, allowance, unit, status, balance,"
+    " created, updated"
+)
+# each certificate with the totals of its ledger rows, Σ D and Σ I
+_LEDGER_TOTALS = f"""
+SELECT {", ".join("c." + c.strip() for c in _CERTIFICATE_COLUMNS.split(","))},
+       COALESCE(SUM(CASE a.activity WHEN 'D' THEN a.quantity END), 0) AS deducted,
+       COALESCE(SUM(CASE a.activity WHEN 'I' THEN a.quantity END), 0) AS restored
+FROM certificates c
+LEFT JOIN activities a ON a.country = c.country AND a.certificate = c.number
+GROUP BY c.country, c.number
+ORDER BY c.country, c.number
+"""
+_SHOWN = 10  # certificates named in a refusal; the rest are counted
+
+
+def _v3(db: Database) -> None:
+    """The totals deducted and restored beside each balance, under a CHECK constraint.
+
+    SQLite adds no constraint to a table in place, so the table is rebuilt (the caller has
+    turned foreign keys off, as SQLite's procedure for this asks, and checks them afterwards).
+    A database whose balances already disagree with their ledger is refused, changing nothing:
+    which of balance and ledger is right is for a person to decide, not for a migration.
+    """
+    conn = db.conn
+    wrong = [
+        (country, number, allowance, balance, deducted, restored)
+        for country, number, _, _, _, _, allowance, _, _, balance, _, _, deducted, restored
+        in conn.execute(_LEDGER_TOTALS)
+        if allowance - deducted + restored != balance or balance < 0 or restored > deducted
+    ]
+    if wrong:
+        q = quantity_text
+        named = "; ".join(
+            f"{country} {number}: balance {q(balance)}, allowance {q(allowance)} - deductions"
+            f" {q(deducted)} + restorations {q(restored)} = {q(allowance - deducted + restored)}"
+            for country, number, allowance, balance, deducted, restored in wrong[:_SHOWN]
+        )
+        more = f"; and {len(wrong) - _SHOWN} more" if len(wrong) > _SHOWN else ""
+        raise StoreError(
+            f"cannot upgrade to schema version 3: {len(wrong)} certificate balance(s) disagree"
+            f" with the ledger ({named}{more}); nothing was changed. Correct each balance (or"
+            " restore a backup) with the previous version of ecert, whose `ecert check` lists"
+            " them, then open the database again"
+        )
+    conn.execute(
+        f"""
+        CREATE TABLE certificates_v3 (
+            country TEXT NOT NULL,
+            number TEXT NOT NULL,
+            ior TEXT NOT NULL,
+            issue_date TEXT NOT NULL,
+            expiry_date TEXT,
+            program TEXT NOT NULL,
+            allowance INTEGER NOT NULL,  -- hundredths
+            unit TEXT NOT NULL,
+            status TEXT NOT NULL,  -- active or voided; the query status (A/E/X/V) is derived
+            balance INTEGER NOT NULL,  -- hundredths
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            deducted INTEGER NOT NULL DEFAULT 0,  -- hundredths: Σ of the ledger's D rows
+            restored INTEGER NOT NULL DEFAULT 0,  -- hundredths: Σ of the ledger's I rows
+            PRIMARY KEY (country, number),
+            CONSTRAINT balance_identity CHECK ({BALANCE_IDENTITY})
+        )
+        """
+    )
+    conn.execute(
+        f"INSERT INTO certificates_v3 ({_CERTIFICATE_COLUMNS}, deducted, restored) {_LEDGER_TOTALS}"
+    )
+    # the old table goes with its index and its two below-zero triggers (the CHECK says it now)
+    conn.execute("DROP TABLE certificates")
+    conn.execute("ALTER TABLE certificates_v3 RENAME TO certificates")
+    db["certificates"].create_index(["ior"])
+
+
 # (version, migration): each runs once, in order, inside the write transaction that records it.
-MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [(1, _v1), (2, _v2)]
+def _v4(db: Database) -> None:
+    """One saved response part per commit group, not per unit: the units it holds (its first
+    unit's number, how many, how many accepted), so a resumed run still finds each unit."""
+    db.execute("ALTER TABLE response_chunks ADD COLUMN first_seq INTEGER")
+    db.execute("ALTER TABLE response_chunks ADD COLUMN units INTEGER NOT NULL DEFAULT 1")
+    db.execute("UPDATE response_chunks SET first_seq = seq")
+
+
+MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
+    (1, _v1), (2, _v2), (3, _v3), (4, _v4),
+]
 LATEST = MIGRATIONS[-1][0]
 
 
@@ -169,14 +266,97 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
 
 
-def migrate(db: Database, applied: str) -> None:
-    """Apply every migration newer than the database (the caller holds the write lock)."""
+def migrate(db: Database, applied: str, through: int = LATEST) -> None:
+    """Apply every migration newer than the database, up to `through` (the caller holds the
+    write lock and has turned foreign keys off; they are checked here before the commit)."""
     if not db["schema_version"].exists():
         db["schema_version"].create({"version": int, "applied": str}, pk="version")
     current = schema_version(db.conn)
     for version, step in MIGRATIONS:
-        if version > current:
+        if current < version <= through:
             step(db)
             db.conn.execute(
                 "INSERT INTO schema_version (version, applied) VALUES (?, ?)", (version, applied)
             )
+    broken = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise StoreError(
+            f"cannot upgrade: {len(broken)} row(s) name a row that is not on file, first"
+            f" {broken[0][0]} row {broken[0][1]} (a {broken[0][2]} row); nothing was changed"
+        )
+
+
+def recognise(conn: sqlite3.Connection, path: str) -> int:
+    """The schema version of an ecert database, read without writing; StoreError saying why
+    when the file is not one.
+
+    An ecert database is a SQLite file with a `schema_version` table recording a version from 1
+    to LATEST, and every table, with every column, that the migrations up to that version
+    create (more tables or columns are tolerated: they are not ours to judge).
+    """
+    try:
+        conn.execute("BEGIN DEFERRED")  # one snapshot, even while another process migrates
+        try:
+            found = _shape(conn)
+            version = None
+            if "version" in found.get("schema_version", ()):
+                (version,) = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        finally:
+            conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot use database {path}: {exc}") from exc
+    if not found:
+        raise StoreError(f"database {path} has no tables: it is not an ecert database")
+    if "schema_version" not in found:
+        raise StoreError(
+            f"database {path} is not an ecert database (it has no schema_version table):"
+            " another program's SQLite file?"
+        )
+    if not isinstance(version, int) or version < 1:
+        raise StoreError(f"database {path} records no schema version: not an ecert database")
+    if version > LATEST:
+        raise StoreError(
+            f"database {path} has schema version {version}; this program knows versions up to"
+            f" {LATEST} (a newer ecert wrote it)"
+        )
+    wanted = expected_shape(version)
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise StoreError(
+            f"database {path} is not an ecert database of schema version {version}: it has no"
+            f" {', '.join(missing)} table{'s' if len(missing) > 1 else ''}"
+        )
+    lacking = sorted(f"{t}.{c}" for t in wanted for c in wanted[t] - found[t])
+    if lacking:
+        raise StoreError(
+            f"database {path} is not an ecert database of schema version {version}: it lacks"
+            f" column{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}"
+        )
+    return version
+
+
+@functools.cache
+def expected_shape(version: int) -> dict[str, frozenset[str]]:
+    """Each table, with its columns, of a database at `version`: the migrations up to it, run
+    on an empty database in memory (so the definition of the schema is written once)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(Database(conn), "", through=version)
+        return _shape(conn)
+    finally:
+        conn.close()
+
+
+def _shape(conn: sqlite3.Connection) -> dict[str, frozenset[str]]:
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {
+        table: frozenset(
+            row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (table,))
+        )
+        for table in tables
+    }

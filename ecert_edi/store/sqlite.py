@@ -13,19 +13,20 @@ from typing import Self
 from sqlite_utils import Database
 
 from ecert_edi.domain.state import CertificateState, EntryState
-from ecert_edi.store import rows
-from ecert_edi.store.apply import post_activities, write_certificate, write_entry
-from ecert_edi.store.connection import DEFAULT_TIMEOUT, Transactions, connect
+from ecert_edi.store import connection, rows
+from ecert_edi.store.apply import write_certificate, write_entries
+from ecert_edi.store.audit import check_database, check_ledger
+from ecert_edi.store.connection import DEFAULT_TIMEOUT, MEMORY, Transactions
 from ecert_edi.store.interface import (
     Change,
+    KeptUnits,
     Discrepancy,
     LedgerRow,
     StoreError,
     TransmissionConflict,
     TransmissionRecord,
 )
-from ecert_edi.store.audit import check_ledger
-from ecert_edi.store.schema import LATEST, migrate, schema_version
+from ecert_edi.store.schema import LATEST, migrate, recognise
 
 
 def _guarded(method):
@@ -55,6 +56,23 @@ def _is_generator(func) -> bool:
     return bool(func.__code__.co_flags & 0x20)  # CO_GENERATOR
 
 
+def _now() -> str:
+    """When a migration was applied (wall time: it is no part of the processing state)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+_TRANSMISSION_COLUMNS = (
+    "id, sender_type, sender_id, control_number, content_hash, clock, status, created"
+)
+
+
+def _transmission(row: tuple) -> TransmissionRecord:
+    tid, stype, sid, number, content_hash, clock, status, created = row
+    return TransmissionRecord(
+        tid, stype, sid, number, content_hash, dt.datetime.fromisoformat(clock), status, created
+    )
+
+
 class SQLiteStore:
     """One SQLite database of certificates, entries, the activity ledger and transmissions: the
     LedgerStore of store/interface.py.
@@ -64,31 +82,55 @@ class SQLiteStore:
     open transaction, or opens one of its own when there is none.
     """
 
-    def __init__(self, path: str | os.PathLike = "ecert.db", *, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, path: str | os.PathLike = "ecert.db", *, timeout: float = DEFAULT_TIMEOUT,
+                 create: bool = True):
+        """Open the ecert database at path; when it does not exist, create it if `create`, else
+        StoreError. An existing file that is not an ecert database (empty, another program's, a
+        newer schema: `schema.recognise`) is StoreError, and nothing is written to it."""
         self.path = os.fspath(path)
-        self.conn = connect(self.path, timeout)
+        if self.path != MEMORY:
+            if not os.path.lexists(self.path):
+                if not create:
+                    raise StoreError(
+                        f"database {self.path} does not exist (only `ecert process` and"
+                        " `ecert watch` create one)"
+                    )
+                connection.create(self.path, self._build, timeout)
+            # what is at the path now (this process's new database, or another's made meanwhile)
+            problem = connection.file_problem(self.path)
+            if problem is not None:
+                raise StoreError(f"database {self.path} {problem}")
+        self.conn = connection.connect(self.path, timeout)
         self.tx = Transactions(self.conn, self.path)
         try:
-            self._migrate()
+            current = 0 if self.path == MEMORY else recognise(self.conn, self.path)
+            connection.configure(self.conn, self.path)
+            if current < LATEST:
+                self._migrate()
         except BaseException:
             self.conn.close()
             raise
 
     # -- connection ---------------------------------------------------------------------------
+    def _build(self, conn: sqlite3.Connection) -> None:
+        """Every migration on a new, empty database (before it has its name)."""
+        with Transactions(conn, self.path).write():
+            migrate(Database(conn, recursive_triggers=False, execute_plugins=False), _now())
+
     def _migrate(self) -> None:
+        # SQLite's procedure for rebuilding a table (schema v3) wants foreign keys off, which a
+        # transaction cannot change; migrate() checks them before its commit.
+        db = Database(self.conn, recursive_triggers=False, execute_plugins=False)
+        self.conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            current = schema_version(self.conn)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot use database {self.path}: {exc}") from exc
-        if current > LATEST:
-            raise StoreError(
-                f"database {self.path} has schema version {current}; this program knows"
-                f" versions up to {LATEST}"
-            )
-        if current < LATEST:
-            db = Database(self.conn, recursive_triggers=False, execute_plugins=False)
             with self.tx.write():
-                migrate(db, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                migrate(db, _now())
+        except StoreError as exc:
+            if self.path in str(exc):  # already names the database (StoreBusy keeps its type)
+                raise
+            raise StoreError(f"database {self.path}: {exc}") from exc
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     def close(self) -> None:
         self.conn.close()
@@ -156,19 +198,23 @@ class SQLiteStore:
     # -- the unit of work -----------------------------------------------------------------------
     @_guarded
     def apply(self, changes: Iterable[Change]) -> None:
-        """Write a group of accepted decisions: certificates, entries, ledger rows and balances."""
+        """Write a group of accepted decisions: certificates, entries, ledger rows and balances
+        (a run of entry decisions with one statement per table)."""
         with self.write():
+            run: list[Change] = []
             for change in changes:
-                decision, stamp = change.decision, rows.stamp(change.clock)
+                decision = change.decision
+                if decision.entry is not None or decision.activities:
+                    run.append(change)
+                    continue
+                if run:
+                    write_entries(self.conn, run)
+                    run = []
                 if decision.certificate is not None:
-                    write_certificate(self.conn, decision.certificate, stamp,
+                    write_certificate(self.conn, decision.certificate, rows.stamp(change.clock),
                                       with_tariffs=change.details)
-                if decision.entry is not None:
-                    write_entry(self.conn, decision.entry, stamp, with_lines=change.details,
-                                new=change.new_entry)
-                if decision.activities:
-                    post_activities(self.conn, decision, change.certificates, stamp,
-                                    change.transmission)
+            if run:
+                write_entries(self.conn, run)
 
     # -- transmissions ------------------------------------------------------------------------
     @_guarded
@@ -177,17 +223,23 @@ class SQLiteStore:
     ) -> TransmissionRecord | None:
         """The transmission recorded under a (sender type, sender ID, control number), if any."""
         row = self.conn.execute(
-            "SELECT id, sender_type, sender_id, control_number, content_hash, clock, status,"
-            " created FROM transmissions"
+            f"SELECT {_TRANSMISSION_COLUMNS} FROM transmissions"
             " WHERE sender_type = ? AND sender_id = ? AND control_number = ?",
             (sender_type or "", sender_id or "", control_number or ""),
         ).fetchone()
-        if row is None:
-            return None
-        tid, stype, sid, number, content_hash, clock, status, created = row
-        return TransmissionRecord(
-            tid, stype, sid, number, content_hash, dt.datetime.fromisoformat(clock), status, created
-        )
+        return _transmission(row) if row is not None else None
+
+    @_guarded
+    def transmissions_in_progress(self) -> list[TransmissionRecord]:
+        """Every transmission begun and not completed, oldest first."""
+        with self.read():
+            return [
+                _transmission(row)
+                for row in self.conn.execute(
+                    f"SELECT {_TRANSMISSION_COLUMNS} FROM transmissions"
+                    " WHERE status = 'in-progress' ORDER BY id"
+                )
+            ]
 
     @_guarded
     def begin_transmission(
@@ -227,14 +279,16 @@ class SQLiteStore:
             return cur.lastrowid
 
     @_guarded
-    def chunk(self, transmission: int, seq: int) -> tuple[str, bool] | None:
-        """The response text saved for one unit of a transmission and whether the unit was
-        accepted, None when not yet saved."""
+    def chunk(self, transmission: int, seq: int) -> KeptUnits | None:
+        """The saved response part holding unit `seq` of a transmission, None when none does."""
         row = self.conn.execute(
-            "SELECT text, accepted FROM response_chunks WHERE transmission_id = ? AND seq = ?",
+            "SELECT coalesce(first_seq, seq), seq, text, accepted, units FROM response_chunks"
+            " WHERE transmission_id = ? AND seq >= ? ORDER BY seq LIMIT 1",
             (transmission, seq),
         ).fetchone()
-        return (row[0], bool(row[1])) if row is not None else None
+        if row is None or row[0] > seq:
+            return None
+        return KeptUnits(*row)
 
     @_guarded
     def applied_through(self, transmission: int) -> int:
@@ -247,13 +301,16 @@ class SQLiteStore:
         return last
 
     @_guarded
-    def save_chunk(self, transmission: int, seq: int, text: str, accepted: bool) -> None:
-        """Save the response text of one unit (in the write transaction that applied the unit)."""
+    def save_chunk(self, transmission: int, seq: int, text: str, accepted: int, *,
+                   first: int | None = None, units: int = 1) -> None:
+        """Save the response text of the units `first` (default `seq`) to `seq` of a
+        transmission, `units` of them, `accepted` accepted (in the transaction that applied
+        them)."""
         with self.write():
             self.conn.execute(
-                "INSERT INTO response_chunks (transmission_id, seq, text, accepted)"
-                " VALUES (?, ?, ?, ?)",
-                (transmission, seq, text, int(accepted)),
+                "INSERT INTO response_chunks (transmission_id, seq, text, accepted, first_seq,"
+                " units) VALUES (?, ?, ?, ?, ?, ?)",
+                (transmission, seq, text, int(accepted), seq if first is None else first, units),
             )
 
     @_guarded
@@ -309,6 +366,14 @@ class SQLiteStore:
             yield text
 
     # -- operators -----------------------------------------------------------------------------
+    @_guarded
+    def check_database(self) -> list[str]:
+        """What SQLite's own checks find wrong with the file: `PRAGMA integrity_check` (pages,
+        indexes against their tables, NOT NULL and CHECK constraints) and
+        `PRAGMA foreign_key_check`; empty when the database is sound."""
+        with self.read():
+            return check_database(self.conn)
+
     @_guarded
     def check_ledger(self) -> list[Discrepancy]:
         """Every certificate whose balance disagrees with its ledger or its active entry lines."""

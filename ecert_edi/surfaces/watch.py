@@ -23,10 +23,10 @@ from pathlib import Path
 
 from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.domain.clock import CLOCK_FORMAT, processing_clock
-from ecert_edi.processing.files import exclusive, sync_dir, write_atomically
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file
-from ecert_edi.store import LedgerStore, StoreError, open_store
+from ecert_edi.processing.files import exclusive, sync_dir, write_atomically
+from ecert_edi.store import LedgerStore, StoreBusy, StoreError, open_store
 from ecert_edi.surfaces.log import file_line
 
 log = logging.getLogger("ecert.watch")
@@ -166,6 +166,7 @@ class Tally:
 
     processed: int = 0
     failed: int = 0
+    busy: int = 0  # left in processing/ for the next pass: the database stayed locked
 
 
 class Watcher:
@@ -312,6 +313,11 @@ class Watcher:
                                    response=response, ledger=self.ledger)
         except SourceError as exc:
             self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}", locked=True)
+            return
+        except StoreBusy as exc:  # other writers held the database past our patience
+            log.warning("%s: %s; left in processing/, tried again on the next pass",
+                        _printable(name), exc)
+            self.tally.busy += 1
             return
         except StoreError as exc:
             raise WatchError(str(exc)) from exc
@@ -544,7 +550,7 @@ def _serve(root, db, once, clock, poll, worker, stop) -> int:
         log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
         return 1
     try:
-        store = open_store(db)
+        store = open_store(db, create=True)
     except StoreError as exc:
         log.error("%s", exc)
         return 1
@@ -557,8 +563,9 @@ def _serve(root, db, once, clock, poll, worker, stop) -> int:
         except WatchError as exc:
             log.error("stopping: %s", exc)
             return 1
-        log.info("%s stopped: %d processed, %d failed", who, tally.processed, tally.failed)
-        return 1 if tally.failed else 0
+        log.info("%s stopped: %d processed, %d failed%s", who, tally.processed, tally.failed,
+                 f", {tally.busy} left for a busy database" if tally.busy else "")
+        return 1 if tally.failed or tally.busy else 0
 
 
 def serve_workers(root: str, db: str, workers: int, **options) -> int:

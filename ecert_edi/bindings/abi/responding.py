@@ -86,6 +86,17 @@ class Responder:
         self._writer.write_unit(text)
         return self._drain()
 
+    def units(self, text: str) -> list[str]:
+        """The units of a saved response part, each from its R0 record on."""
+        out, start, width = [], 0, RECORD_LENGTH + 1
+        for at in range(width, len(text), width):
+            if text.startswith("R0", at):
+                out.append(text[start:at])
+                start = at
+        if text:
+            out.append(text[start:])
+        return out
+
     def stream(self, txn: Transaction, result: Decision | QueryAnswer) -> Iterator[str]:
         """The answer to one transaction in pieces of about STREAM_PIECE characters, counted as
         they go (a query's S1 records come from the ledger as they are read)."""

@@ -18,7 +18,8 @@ db_option = click.option(
     default="ecert.db",
     show_default=True,
     metavar="PATH",
-    help="SQLite database, created when absent (default: $ECERT_DB, else ./ecert.db).",
+    help="SQLite database (default: $ECERT_DB, else ./ecert.db); only process and watch create"
+    " it when absent.",
 )
 
 clock_option = click.option(
@@ -31,9 +32,10 @@ clock_option = click.option(
 
 @contextmanager
 def opened_store(path: str) -> Iterator[LedgerStore]:
-    """The store at path; a database that cannot be used ends the command with exit status 1."""
+    """The existing store at path (never created: a mistyped path is not an empty ledger); a
+    database that is missing or cannot be used ends the command with exit status 1."""
     try:
-        with open_store(path) as store:
+        with open_store(path, create=False) as store:
             yield store
     except StoreError as exc:
         click.echo(f"ecert: {exc}", err=True)

@@ -80,7 +80,7 @@ def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
         sys.exit(2)
     status = 0
     try:
-        store = open_store(db_path)
+        store = open_store(db_path, create=True)
     except StoreError as exc:
         click.echo(f"ecert process: {exc}", err=True)
         sys.exit(1)
