@@ -21,8 +21,59 @@ COMMANDS = {
 }
 
 
+# command name -> the first sentence of its help, for `ecert --help` without importing every
+# command (tests/test_cli_help.py keeps it equal to each command's own help)
+SUMMARIES = {
+    "validate": "Check inbound transmissions without touching any database.",
+    "translate": "Translate a transmission between fixed-width ABI text and JSON.",
+    "process": "Process inbound transmissions in order; write DIR/<file name>.resp for each.",
+    "query": (
+        "Show certificates: allowance, quantity used, balance, status and, with --usage, history."
+    ),
+    "check": (
+        "Check the database: SQLite's integrity check, then allowance − deductions + restorations"
+        " = balance ≥ 0 for every certificate; list the transmissions in progress."
+    ),
+    "watch": "Process files dropped into DIR/inbox; responses go to DIR/outbox.",
+    "replay": "Replay scenarios and compare their responses with expected/, byte for byte.",
+    "demo": (
+        "Play the eCERT 2.0 story: a certificate registered, entries deducting, an overuse "
+        "rejected, a cancel restoring, a query answered, a wrong-IOR query refused."
+    ),
+    "generate": "Write a realistic, reproducible set of inbound transmissions into DIR.",
+}
+
+
+def first_sentence(help_text: str) -> str:
+    """The first sentence of a help text's first paragraph, its white space collapsed."""
+    words = help_text.partition("\n\n")[0].split()
+    for i, word in enumerate(words):
+        if word.endswith(".") and (i == len(words) - 1 or not words[i + 1][0].islower()):
+            return " ".join(words[: i + 1])
+    return " ".join(words)
+
+
+def summary(name: str, limit: int) -> str:
+    """A command's first sentence, shortened to `limit` columns as click shortens help."""
+    text = SUMMARIES[name]
+    if len(text) <= limit:
+        return text
+    import textwrap
+
+    return textwrap.shorten(text, max(limit, 3), placeholder="...", break_on_hyphens=False)
+
+
 class LazyGroup(click.Group):
-    """Loads a subcommand's module on first use, so `ecert validate` never imports the store."""
+    """Loads a subcommand's module on first use, so `ecert validate` never imports the store,
+    and `ecert --help` imports none of them."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = [n for n in self.list_commands(ctx) if n in SUMMARIES]
+        if not names:
+            return super().format_commands(ctx, formatter)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        with formatter.section("Commands"):
+            formatter.write_dl([(n, summary(n, limit)) for n in names])
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._available()))
