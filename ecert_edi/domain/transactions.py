@@ -10,9 +10,7 @@ from typing import Any
 from ecert_edi.domain.conditions import Condition, condition
 
 NO_FAULTS: frozenset[str] = frozenset()
-# (transaction kind, action) whose detail records are not read: a void reads only its key, a
-# cancel's lines are not checked (spec 6.1, 6.2)
-UNREAD_DETAILS = frozenset({("certificate", "D"), ("entry", "C")})
+NEVER = "\0"  # no action code is this: details are always read
 
 
 class UnknownField(KeyError):
@@ -33,7 +31,7 @@ class Record:
     line: int
     values: dict[str, Any]
     raw: str = ""
-    columns: Mapping[str, int] = field(default_factory=dict)
+    columns: Mapping[str, int] | None = None
     faulty: frozenset[str] = NO_FAULTS
 
     def __getitem__(self, name: str) -> Any:
@@ -44,7 +42,7 @@ class Record:
         try:
             return self.values[name]
         except KeyError:
-            if name in self.columns and not self.values:
+            if self.columns is not None and name in self.columns and not self.values:
                 return None  # a detail kept unread (a void's C1, a cancel's E1)
             raise UnknownField(f"{self.rid} has no field {name!r}") from None
 
@@ -58,7 +56,7 @@ class Record:
             return condition(code, self.line, 0, detail)
         try:
             column = self.columns[name]
-        except KeyError:
+        except (KeyError, TypeError):
             raise UnknownField(f"{self.rid} has no field {name!r}") from None
         return condition(code, self.line, column, detail, name)
 
@@ -74,6 +72,9 @@ class Transaction:
 
     kind = "transaction"
     subject = "  "
+    # the action whose detail records are not read: a void reads only its key, a cancel's lines
+    # are not checked (spec 6.1, 6.2); the one place that says so
+    unread_on = NEVER
 
     @property
     def line(self) -> int:
@@ -90,7 +91,7 @@ class Transaction:
     @property
     def reads_details(self) -> bool:
         """Whether the detail records are read: not for a void or a cancel."""
-        return (self.kind, self.action) not in UNREAD_DETAILS
+        return self.header.values.get("action") != self.unread_on
 
 
 @dataclass(slots=True)
@@ -99,6 +100,7 @@ class Certificate(Transaction):
 
     kind = "certificate"
     subject = "C0"
+    unread_on = "D"
 
     @property
     def action(self) -> str | None:
@@ -119,6 +121,7 @@ class Entry(Transaction):
 
     kind = "entry"
     subject = "E0"
+    unread_on = "C"
 
     @property
     def action(self) -> str | None:

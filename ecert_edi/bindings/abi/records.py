@@ -114,7 +114,10 @@ class Decoder:
                 return self._decode_faulty(text, line, action, conds)
         if action is ...:
             action = self.action_of(text)
-        return self.record(line, self.fast(text, line, conds, action), text, conds), conds
+        values = self.fast(text, line, conds, action)
+        if not conds:  # the usual record: nothing faulty to find
+            return Record(self.rid, line, values, text, self.columns), conds
+        return self.record(line, values, text, conds), conds
 
     def _decode_faulty(self, text: str, line: int, action: Any, conds: list) -> tuple[Record, list]:
         """Field by field, for a record with a character its layout does not admit somewhere."""

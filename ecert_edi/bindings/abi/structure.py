@@ -133,7 +133,11 @@ class Walker:
                             if length == RECORD_LENGTH and decoder.well_formed(text) is not None:
                                 conds = []  # a well-formed record: straight to its decoder
                                 values = decoder.fast(text, line, conds, None)
-                                txn.details.append(decoder.record(line, values, text, conds))
+                                if conds:
+                                    txn.details.append(decoder.record(line, values, text, conds))
+                                else:  # the usual record: nothing faulty to find
+                                    txn.details.append(Record(rid, line, values, text,
+                                                              decoder.columns))
                             else:
                                 record, conds = decoder.decode(text, line, length, None)
                                 txn.details.append(record)
