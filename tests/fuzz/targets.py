@@ -59,8 +59,7 @@ class Processor:
 
     def __init__(self) -> None:
         self.folder = tempfile.TemporaryDirectory(prefix="ecert-fuzz-")
-        self.store = SQLiteStore(Path(self.folder.name) / "ecert.db", create=True) \
-            if _takes_create() else SQLiteStore(Path(self.folder.name) / "ecert.db")
+        self.store = SQLiteStore(Path(self.folder.name) / "ecert.db", create=True)
         "".join(respond((SPEC / "certificate.txt").read_bytes(), self.store, CLOCK))
 
     def check(self, data: bytes) -> None:
@@ -75,12 +74,6 @@ class Processor:
     def close(self) -> None:
         self.store.close()
         self.folder.cleanup()
-
-
-def _takes_create() -> bool:
-    import inspect
-
-    return "create" in inspect.signature(SQLiteStore).parameters
 
 
 TARGETS = {
