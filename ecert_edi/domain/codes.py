@@ -20,13 +20,13 @@ CODE_SETS: dict[str, frozenset[str]] = {
 
 # Canonical IOR forms, left-justified in a 12-character field (spec 3.3).
 IOR_PATTERN = re.compile(
-    r"\d{2}-\d{7}[A-Z0-9]{2}"  # IRS employer number  NN-NNNNNNNXX
-    r"|\d{6}-\d{5}"  # CBP-assigned number  YYDDPP-NNNNN (12 characters)
-    r"|\d{3}-\d{2}-\d{4} "  # social security number NNN-NN-NNNN (11 characters + 1 space)
+    r"[0-9]{2}-[0-9]{7}[A-Z0-9]{2}"  # IRS employer number  NN-NNNNNNNXX
+    r"|[0-9]{6}-[0-9]{5}"  # CBP-assigned number  YYDDPP-NNNNN (12 characters)
+    r"|[0-9]{3}-[0-9]{2}-[0-9]{4} "  # social security number NNN-NN-NNNN (11 characters + 1 space)
 )
 
 FILER_CODE_PATTERN = re.compile(r"[A-Z0-9]{3}")
-ENTRY_NUMBER_PATTERN = re.compile(r"[A-Z0-9]{3}\d{8}")
+ENTRY_NUMBER_PATTERN = re.compile(r"[A-Z0-9]{3}[0-9]{8}")
 
 
 @lru_cache(maxsize=65536)  # importers send many entries: their numbers repeat

@@ -346,6 +346,6 @@ def _describe(line: str) -> str:
 
 def _value(fmt: str, text: str) -> str:
     shown = repr(text)
-    if fmt == "Q" and text.isdigit():
+    if fmt == "Q" and text.isascii() and text.isdigit():
         return f"{shown} ({quantity_text(int(text))})"
     return shown

@@ -227,9 +227,9 @@ class EnvelopeWriter:
                 self._fault("B written while a batch is open")
             f_app, f_num = LAYOUTS["B"].field("application"), LAYOUTS["B"].field("batch_number")
             number = text[f_num.slice]
-            self.batch = _Batch(
-                text[f_app.slice].rstrip(" ") or None, int(number) if number.isdigit() else None
-            )
+            digits = number.isascii() and number.isdigit()  # "²" is a digit to isdigit
+            self.batch = _Batch(text[f_app.slice].rstrip(" ") or None,
+                                int(number) if digits else None)
             self.batch_count += 1
         elif rid == "Y":
             if self.batch is None:
