@@ -264,9 +264,17 @@ def test_an_unusable_database_is_exit_status_1(tmp_path, caplog):
 # -- real watcher processes ---------------------------------------------------------------------
 
 def start(root: Path, db: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([*ECERT, "watch", str(root), "--db", str(db), "--clock", CLOCK_TEXT,
+    """A watcher, returned once it says it started: its signal handlers are in place by then,
+    so a test that stops it never races its start-up (on a loaded machine it can be slow)."""
+    proc = subprocess.Popen([*ECERT, "watch", str(root), "--db", str(db), "--clock", CLOCK_TEXT,
                              "--poll", "0.2", *args],
                             stderr=subprocess.PIPE, text=True)
+    proc.early_log = ""
+    while True:
+        line = proc.stderr.readline()
+        proc.early_log += line
+        if not line or "started on" in line:
+            return proc
 
 
 def wait_for(condition, what: str):
@@ -283,7 +291,7 @@ def wait_for(condition, what: str):
 def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> tuple[int, str]:
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=DEADLINE)
-    return proc.returncode, err
+    return proc.returncode, getattr(proc, "early_log", "") + err
 
 
 def ecert(*args: str) -> subprocess.CompletedProcess:
