@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,224 @@ def test_valid_file_as_a_transport_wrote_it_round_trips_exactly(endings, strippe
     text = jsonio.to_abi(doc)
     assert text.encode("latin-1") == data
     assert jsonio.to_json(text.encode("latin-1")) == doc
+
+
+# -- streaming: what the command writes is what to_json and to_abi give ------------------------
+
+
+def _stream_json(data: bytes) -> str:
+    out = io.StringIO()
+    jsonio.write_json(data, out)
+    return out.getvalue()
+
+
+def _stream_abi(doc_text: bytes | str) -> str:
+    out = io.StringIO()
+    jsonio.write_abi_from(doc_text.encode() if isinstance(doc_text, str) else doc_text, out)
+    return out.getvalue()
+
+
+_ANY_BYTES = st.sampled_from([b"0", b"9", b" ", b"A", b"Z", b"\r", b"\n", b"\xb2", b"\x00", b"-",
+                              b"B", b"Y"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(SPEC_FILES),
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 3), _ANY_BYTES), max_size=6),
+)
+def test_write_json_writes_exactly_the_text_of_to_json_for_any_file(name, edits):
+    # invalid files too: strays, conditions in every order, missing trailers, short lines
+    data = bytearray((FIXTURES / name).read_bytes())
+    for at, cut, chars in edits:
+        at %= len(data) + 1
+        data[at:at + cut] = chars
+    data = bytes(data)
+    text = _stream_json(data)
+    assert text == json.dumps(to_json(data), indent=2) + "\n"
+    try:
+        expected = to_abi(json.loads(text))
+    except DocumentError as exc:
+        with pytest.raises(DocumentError, match=re.escape(str(exc))):
+            _stream_abi(text)
+    else:
+        assert _stream_abi(text) == expected
+
+
+def _entry_doc() -> dict:
+    return to_json(FIXTURES / "entry.txt")
+
+
+def test_a_document_in_any_key_order_translates_the_same():
+    doc = _entry_doc()
+    expected = to_abi(doc)
+    # the document's own keys reversed (its strays and physical form before its batches), each
+    # batch's transactions before its header and trailer, each transaction's details first
+    reordered = {key: doc[key] for key in reversed(list(doc))}
+    for batch in reordered["batches"]:
+        items = dict(batch)
+        batch.clear()
+        batch.update(trailer=items["trailer"], transactions=items["transactions"],
+                     header=items["header"])
+        for txn in batch["transactions"]:
+            header = txn.pop("header")
+            txn["header"] = header
+    assert next(iter(reordered)) == "conditions"
+    assert to_abi(reordered) == expected
+    assert _stream_abi(json.dumps(reordered)) == expected
+
+
+def test_a_key_given_twice_is_refused_where_it_is():
+    text = json.dumps(_entry_doc())
+    twice = text.replace('"batches": [', '"batches": [], "batches": [', 1)
+    with pytest.raises(DocumentError, match='gives "batches" twice'):
+        _stream_abi(twice)
+    twice = text.replace('"record": "E0"', '"record": "E0", "record": "E1"', 1)
+    with pytest.raises(DocumentError, match=r"batches\[0\]\.transactions\[0\]: 'record' is given"):
+        _stream_abi(twice)
+
+
+def test_strays_and_lines_out_of_order_are_placed_as_before():
+    # strays sorted by their lines among the records; under "physical", the i-th record written
+    # goes to the i-th smallest line (the slower paths, for documents not in file order)
+    lines = (FIXTURES / "query.txt").read_text().splitlines()
+    data = "\r\n".join([lines[0], lines[1], "XX junk", lines[2], "QQ more", *lines[3:]]) + "\r\n"
+    doc = to_json(data.encode())
+    assert [s["line"] for s in doc["stray"]] == [3, 5] and doc["physical"]
+    doc["stray"].reverse()
+    assert to_abi(doc).encode() == data.encode()
+    assert _stream_abi(json.dumps(doc)) == data
+    header, batch = doc["header"], doc["batches"][0]
+    header["line"], batch["header"]["line"] = batch["header"]["line"], header["line"]
+    assert to_abi(doc) == data == _stream_abi(json.dumps(doc))
+
+
+def test_a_stray_without_a_line_is_written_last_not_dropped():
+    doc = _entry_doc()
+    doc["stray"] = [{"record": "XX", "raw": "XX".ljust(80)}]
+    assert to_abi(doc).endswith("\n" + "XX".ljust(80) + "\n")
+    assert _stream_abi(json.dumps(doc)) == to_abi(doc)
+
+
+def test_json_the_c_parser_cannot_read_is_read_by_the_python_one():
+    doc = _entry_doc()
+    expected = to_abi(doc)
+    # an integer past 64 bits where the translation does not look (JSON sets no limit)
+    doc["note"] = 10**30
+    assert _stream_abi(json.dumps(doc)) == expected
+    # and in a field: refused as too large, not as invalid JSON
+    doc["batches"][0]["header"]["batch_number"] = 10**30
+    with pytest.raises(DocumentError, match="does not fit 7 digits"):
+        _stream_abi(json.dumps(doc))
+    # a lone surrogate: the C parser would make it "?", which a raw record would then hold
+    raw = '"raw": "' + "E1\\ud800".ljust(85) + '"'
+    doc = _entry_doc()
+    text = json.dumps(doc).replace('"record": "E1",', '"record": "E1", ' + raw + ",", 1)
+    assert "\\ud800" in text
+    with pytest.raises(DocumentError, match='"raw" must be a string of 80 characters'):
+        _stream_abi(text)
+
+
+def test_a_byte_order_mark_is_read_past_and_text_that_is_not_json_refused():
+    doc_text = json.dumps(_entry_doc()).encode()
+    assert _stream_abi(b"\xef\xbb\xbf" + doc_text) == to_abi(_entry_doc())
+    for bad, message in ((doc_text[:-1], "not valid JSON"), (doc_text + b" x", "not valid JSON"),
+                         (b"", "not valid JSON"), (doc_text[:50] + b"\xff" + doc_text[50:],
+                                                   "not UTF-8")):
+        with pytest.raises(jsonio.JSONTextError, match=message):
+            _stream_abi(bad)
+
+
+def test_a_physical_form_of_absurd_size_is_refused_at_once():
+    doc = _entry_doc()
+    doc["physical"] = {"lines": 10**12}
+    with pytest.raises(DocumentError, match="at most 1000000000"):
+        to_abi(doc)
+    doc["physical"] = {"final_line_ending": False}
+    doc["trailer"]["line"] = 10**12
+    with pytest.raises(DocumentError, match="at most 1000000000 lines"):
+        to_abi(doc)
+
+
+def _refusals():
+    """Documents of the wrong shape, each by what it changes in the entry file's document."""
+    def batch0(doc):
+        return doc["batches"][0]
+
+    def physical(value):
+        return lambda doc: doc.__setitem__("physical", value)
+
+    return {
+        "physical a list": physical([1]),
+        "physical a string": physical("CRLF"),
+        "physical crlf a string": physical({"crlf_lines": "1"}),
+        "physical crlf of strings": physical({"crlf_lines": ["1"]}),
+        "physical crlf nested": physical({"crlf_lines": [[1]]}),
+        "physical short a list": physical({"short_lines": [1]}),
+        "physical short width a string": physical({"short_lines": {"1": "7"}}),
+        "physical short width negative": physical({"short_lines": {"1": -1}}),
+        "physical lines null": physical({"lines": None}),
+        "physical lines negative": physical({"lines": -1}),
+        "physical lines true": physical({"lines": True}),
+        "direction": lambda doc: doc.__setitem__("direction", "sideways"),
+        "stray null": lambda doc: doc.__setitem__("stray", None),
+        "stray an object": lambda doc: doc.__setitem__("stray", {"record": "XX"}),
+        "batch a list": lambda doc: doc["batches"].__setitem__(0, []),
+        "transactions an object": lambda doc: batch0(doc).__setitem__("transactions", {}),
+        "transactions left out": lambda doc: batch0(doc).pop("transactions"),
+        "transaction a string": lambda doc: batch0(doc)["transactions"].__setitem__(0, "E0"),
+        "header left out": lambda doc: batch0(doc).pop("header"),
+        "details an object": lambda doc: batch0(doc)["transactions"][0].__setitem__("details", {}),
+        "a line of 0 under physical": lambda doc: (
+            doc.__setitem__("physical", {"line_ending": "CRLF"}),
+            doc["header"].__setitem__("line", 0)),
+        "two records of one line under physical": lambda doc: (
+            doc.__setitem__("physical", {"line_ending": "CRLF"}),
+            doc["trailer"].__setitem__("line", 1)),
+        "a computed trailer under physical": lambda doc: (
+            doc.__setitem__("physical", {"line_ending": "CRLF"}), batch0(doc).pop("trailer")),
+    }
+
+
+@pytest.mark.parametrize("change", sorted(_refusals()))
+def test_every_refusal_is_the_same_from_memory_and_from_text(change):
+    doc = _entry_doc()
+    _refusals()[change](doc)
+    with pytest.raises(DocumentError) as in_memory:
+        to_abi(doc)
+    with pytest.raises(DocumentError) as streamed:
+        _stream_abi(json.dumps(doc))
+    assert str(streamed.value) == str(in_memory.value)
+    result = run("-", "--to", "abi", input=json.dumps(doc))
+    assert result.exit_code == 1 and result.stdout_bytes == b""
+    no_traceback(result)
+
+
+def test_a_key_given_twice_in_the_header_is_refused_once_the_text_is_known_json():
+    text = json.dumps(_entry_doc()).replace('"record": "A"', '"record": "A", "record": "A"', 1)
+    with pytest.raises(DocumentError, match="header: 'record' is given twice"):
+        _stream_abi(text)
+    with pytest.raises(jsonio.JSONTextError, match="not valid JSON"):  # syntax is told first
+        _stream_abi(text[:-1])
+
+
+def test_mixed_endings_with_empty_lines_of_either_ending_come_back_exactly():
+    lines = (FIXTURES / "entry.txt").read_bytes().split(b"\n")[:-1]
+    data = (lines[0] + b"\r\n" + b"\r\n" + b"\n" + lines[1] + b"\n" + b"\r\n" * 3
+            + b"\n".join(lines[2:]) + b"\r\n\r\n")
+    doc = to_json(data)
+    assert doc["physical"]["crlf_lines"] == [1, 2, 5, 6, 7, 11, 12]
+    assert to_abi(doc).encode() == data
+    assert _stream_abi(json.dumps(doc)).encode() == data
+
+
+def test_json_from_a_binary_stream_and_a_path(tmp_path):
+    doc_text = json.dumps(_entry_doc()).encode()
+    out = io.StringIO()
+    jsonio.write_abi_from(io.BytesIO(doc_text), out)
+    assert out.getvalue() == (FIXTURES / "entry.txt").read_text()
+    path = tmp_path / "doc.json"
+    path.write_bytes(doc_text)
+    out = io.StringIO()
+    jsonio.write_abi_from(path, out)
+    assert out.getvalue() == (FIXTURES / "entry.txt").read_text()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import io
+import shutil
 import sys
+import tempfile
 from typing import NoReturn
 
 import click
 
-from ecert_edi.bindings.abi.jsonform import DocumentError, to_abi, to_json
+from ecert_edi.bindings.abi.jsonform import (
+    DocumentError,
+    JSONTextError,
+    write_abi_from,
+    write_json,
+)
 
 EXAMPLES = """\b
 Examples:
@@ -21,23 +28,6 @@ Examples:
 def _fail(message: str) -> NoReturn:
     click.echo(f"ecert translate: {message}", err=True)
     sys.exit(1)
-
-
-def _read_json(path: str) -> object:
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read()
-    except OSError as exc:
-        _fail(f"{path}: {exc.strerror or exc}")
-    try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        _fail(f"{path}: not UTF-8 text, so not a JSON document")
-    except json.JSONDecodeError as exc:
-        _fail(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
 
 
 @click.command(epilog=EXAMPLES)
@@ -69,17 +59,25 @@ def translate(file: str, target: str, direction: str | None) -> None:
         from ecert_edi.bindings.abi.reader import SourceError
 
         try:
-            doc = to_json(file, direction)
+            write_json(file, sys.stdout, direction)
         except (SourceError, OSError) as exc:
             _fail(str(exc))
-        click.echo(json.dumps(doc, indent=2))
         return
-    doc = _read_json(file)
-    try:
-        text = to_abi(doc)
-    except DocumentError as exc:
-        _fail(f"{file}: not an eCERT JSON document: {exc}")
-    # Raw columns of an invalid file hold the inbound bytes one for one (latin-1).
-    out = sys.stdout.buffer
-    out.write(text.encode("latin-1"))
-    out.flush()
+    # Written to a temporary file first: a document refused part way writes nothing.  Raw columns
+    # of an invalid file hold the inbound bytes one for one (latin-1).
+    with tempfile.TemporaryFile() as spool:
+        text = io.TextIOWrapper(spool, encoding="latin-1", newline="")
+        try:
+            write_abi_from(file, text)
+            text.flush()
+        except OSError as exc:
+            _fail(f"{file}: {exc.strerror or exc}")
+        except JSONTextError as exc:
+            _fail(f"{file}: {exc}")
+        except DocumentError as exc:
+            _fail(f"{file}: not an eCERT JSON document: {exc}")
+        text.detach()
+        spool.seek(0)
+        out = sys.stdout.buffer
+        shutil.copyfileobj(spool, out)
+        out.flush()
