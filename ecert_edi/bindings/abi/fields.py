@@ -14,18 +14,25 @@ AN_CLASS = r"[A-Z0-9 \-/.,&'()#]"
 PRINTABLE_CLASS = r"[ -~]"
 
 
-def _date_table() -> dict[str, dt.date]:
-    table = {}
-    day = dt.date(2000, 1, 1)
-    one = dt.timedelta(days=1)
-    while day.year < 2100:
-        table[day.strftime("%m%d%y")] = day
-        day += one
-    return table
+# Every real MMDDYY of 2000-2099 met so far: once a date has been seen, one dictionary look-up
+# decodes and validates it.  Filled as dates are met rather than at import, so that a command
+# reading three records does not first build 36,525 of them.
+DATES: dict[str, dt.date] = {}
 
 
-# Every real MMDDYY of 2000-2099: one dictionary look-up decodes and validates a date.
-DATES: dict[str, dt.date] = _date_table()
+def decode_date(text: str) -> dt.date | None:
+    """The date of an MMDDYY field (years 2000-2099), or None when it is no real date."""
+    value = DATES.get(text)
+    if value is not None:
+        return value
+    if len(text) != 6 or not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit
+        return None
+    try:
+        value = dt.date(2000 + int(text[4:]), int(text[:2]), int(text[2:4]))
+    except ValueError:
+        return None
+    DATES[text] = value  # at most 36,525 keys: only real dates are kept
+    return value
 
 
 class FieldOverflow(ValueError):
@@ -74,7 +81,7 @@ def decode(field: Field, text: str, line: int, out: list[Condition], codes=None)
         out.append(condition("006", line, field.pos))
         return None
     if fmt == "D":
-        value = DATES.get(text)
+        value = decode_date(text)
         if value is not None:
             return value
         if text.strip(" ") == "":

@@ -9,7 +9,7 @@ from lark import Token
 from lark.lexer import Lexer as LarkLexer
 
 from ecert_edi.domain.conditions import Condition, condition
-from ecert_edi.bindings.abi.fields import DATES, codes_of, decode, decode_time, pattern
+from ecert_edi.bindings.abi.fields import DATES, codes_of, decode, decode_date, decode_time, pattern
 from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH, Layout
 from ecert_edi.domain.transactions import NO_FAULTS, Record
 
@@ -155,7 +155,12 @@ def compile_fast(layout: Layout, direction: str):
     absence.  Writing that out per field, as straight-line code, is what makes decoding fast; the
     layout stays the one definition it comes from.
     """
-    env: dict[str, Any] = {"condition": condition, "DATES": DATES, "decode_time": decode_time}
+    env: dict[str, Any] = {
+        "condition": condition,
+        "DATES": DATES,
+        "decode_date": decode_date,
+        "decode_time": decode_time,
+    }
     body = ["def fast(text, line, conds, action):"]
     names = []
     for i, f in enumerate(layout.data_fields):
@@ -186,7 +191,7 @@ def compile_fast(layout: Layout, direction: str):
                 body.append(f"{pad}if {x} is not None and {x} < {f.min}:")
                 body.append(f"{pad}    conds.append(condition('006', line, {f.pos})); {x} = None")
         elif f.fmt == "D":
-            body.append(f"{pad}{x} = DATES.get(s)")
+            body.append(f"{pad}{x} = DATES.get(s) or decode_date(s)")
             body.append(f"{pad}if {x} is None and s[0] != ' ':")
             body.append(f"{pad}    conds.append(condition('007', line, {f.pos}))")
         elif f.fmt == "T":
