@@ -38,6 +38,8 @@ MAX_NAME = 200  # leaves room for the claim suffix within the 255 bytes of a fil
 CLAIM = ".claim-"  # processing/<name>.claim-<host>-<pid>-<random>, then .<n> once numbered
 _CLAIMED = re.compile(r"^(?P<name>.+)\.claim-[A-Za-z0-9-]+(?:\.(?P<number>[0-9]+))?$")
 NAMING_LOCK = ".naming.lock"  # in processing/, held while a file's number is chosen
+TURN_LOCK = ".turn.lock"  # in processing/, held by the one watcher taking files now
+TURN_RETRY = 0.2  # seconds between a waiting watcher's tries for its turn
 # Errors that mean "this file system has no hard links": fall back to a checked rename.
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
 # Log lines and .reason files: UTC, so hosts sharing a folder agree; the Z says so.
@@ -172,10 +174,10 @@ class Tally:
 class Watcher:
     """One worker on a drop folder: recover leftovers, take inbox files one at a time.
 
-    Several watchers (processes or hosts) may share a folder: a file is claimed by an atomic
-    rename to a name no other claim uses, and worked on only under an exclusive lock, which the
-    system releases when the process dies, so a crashed watcher's file is finished by whichever
-    watcher next finds it unlocked.
+    Several watchers (processes or hosts) may share a folder; one at a time takes files (`turn`).
+    A file is claimed by an atomic rename to a name no other claim uses, and worked on only under
+    an exclusive lock, which the system releases when the process dies, so a crashed watcher's
+    file is finished by whichever watcher next finds it unlocked.
     """
 
     def __init__(self, root: Path | str, store: LedgerStore, *, clock: dt.datetime | None = None,
@@ -218,12 +220,42 @@ class Watcher:
         wait = waiter or ChangeWaiter(self.folders.inbox, self.stop).wait
         while not self.stop.is_set():
             self.folders.create()  # an operator may have removed one meanwhile
-            self.recover()
-            self.sweep()
+            with self.turn() as ours:
+                if ours:
+                    self.recover()
+                    self.sweep()
             if once:
                 break
             wait(poll)
         return self.tally
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[bool]:
+        """Wait until no other watcher of the folder is taking files; True once it is our turn.
+
+        Files are applied in the order they arrived, whatever the number of watchers: a sender's
+        cancel must not overtake the entry it cancels, nor an entry the certificate it draws on.
+        So one watcher at a time takes files and the others stand by, ready for when it stops or
+        dies (the system then drops its lock).  False when stopped while waiting.
+        """
+        path = self.folders.processing / TURN_LOCK
+        while not self.stop.is_set():
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            except OSError as exc:
+                raise WatchError(f"cannot lock {path}: {exc.strerror or exc}") from exc
+            # a lock on a file its holder has just removed is no turn: try again on the new one
+            if _lock(fd) and _same_file(fd, path):
+                try:
+                    yield True
+                finally:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)  # before letting go, so no lock file is left behind
+                    os.close(fd)
+                return
+            os.close(fd)
+            self.stop.wait(TURN_RETRY)
+        yield False
 
     # -- one file -------------------------------------------------------------------------------
     def _take(self, item: Pending) -> bool:
@@ -528,7 +560,7 @@ def handle_signals(stop: threading.Event) -> Callable[[], None]:
 
 
 def serve(root: str, db: str, *, once: bool = False, clock: dt.datetime | None = None,
-          poll: float = POLL_SECONDS, worker: int | None = None) -> int:
+          poll: float = POLL_SECONDS) -> int:
     """Run one watcher until stopped (or, with `once`, until the inbox is swept); exit status.
 
     0 when every file was answered; 1 when a file could not be read (it is in failed/) or the
@@ -538,12 +570,12 @@ def serve(root: str, db: str, *, once: bool = False, clock: dt.datetime | None =
     with logging_to_stderr():
         restore = handle_signals(stop)
         try:
-            return _serve(root, db, once, clock, poll, worker, stop)
+            return _serve(root, db, once, clock, poll, stop)
         finally:
             restore()
 
 
-def _serve(root, db, once, clock, poll, worker, stop) -> int:
+def _serve(root, db, once, clock, poll, stop) -> int:
     try:
         Folders(Path(root)).create()
     except OSError as exc:
@@ -556,50 +588,15 @@ def _serve(root, db, once, clock, poll, worker, stop) -> int:
         return 1
     with store:
         watcher = Watcher(root, store, clock=clock, stop=stop)
-        who = f"worker {worker}" if worker is not None else "watcher"
-        log.info("%s started on %s (database %s%s)", who, root, db, ", once" if once else "")
+        log.info("watcher started on %s (database %s%s)", root, db, ", once" if once else "")
         try:
             tally = watcher.run(once=once, poll=poll)
         except WatchError as exc:
             log.error("stopping: %s", exc)
             return 1
-        log.info("%s stopped: %d processed, %d failed%s", who, tally.processed, tally.failed,
+        log.info("watcher stopped: %d processed, %d failed%s", tally.processed, tally.failed,
                  f", {tally.busy} left for a busy database" if tally.busy else "")
         return 1 if tally.failed or tally.busy else 0
-
-
-def serve_workers(root: str, db: str, workers: int, **options) -> int:
-    """Run `workers` watcher processes on one folder; the worst exit status of them."""
-    import multiprocessing
-
-    with logging_to_stderr():
-        try:
-            Folders(Path(root)).create()  # before the workers start: files may come at once
-        except OSError as exc:
-            log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
-            return 1
-    ctx = multiprocessing.get_context("spawn")  # no inherited database connection or lock
-    procs = [ctx.Process(target=_worker_main, args=(root, db, n, options), name=f"worker-{n}")
-             for n in range(1, workers + 1)]
-    stop = threading.Event()
-    restore = handle_signals(stop)
-    try:
-        for p in procs:
-            p.start()
-        while any(p.is_alive() for p in procs):
-            if stop.wait(0.2):
-                for p in procs:  # pass the stop on; a terminal's ^C reaches them already
-                    if p.is_alive() and p.pid is not None:
-                        os.kill(p.pid, signal.SIGTERM)
-                stop.clear()
-        statuses = [p.exitcode for p in procs]
-    finally:
-        restore()
-    return 0 if all(s == 0 for s in statuses) else 1
-
-
-def _worker_main(root: str, db: str, n: int, options: dict) -> None:
-    raise SystemExit(serve(root, db, worker=n, **options))
 
 
 class _UTCFormatter(logging.Formatter):

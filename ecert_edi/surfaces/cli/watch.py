@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ecert_edi.surfaces.watch import POLL_SECONDS, serve, serve_workers
+from ecert_edi.surfaces.watch import POLL_SECONDS, serve
 from ecert_edi.surfaces.cli.options import clock_option, db_option
 
 
@@ -15,13 +15,11 @@ from ecert_edi.surfaces.cli.options import clock_option, db_option
 @db_option
 @click.option("--once", is_flag=True,
               help="Process the files complete now, then exit (for cron).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              metavar="N", help="Worker processes taking files from the folder.")
 @click.option("--poll", default=POLL_SECONDS, show_default=True,
               type=click.FloatRange(0.05, 3600), metavar="SECONDS",
               help="Rescan the inbox at least this often (senders on other hosts).")
 @clock_option
-def watch(folder: str, db_path: str, once: bool, workers: int, poll: float, clock) -> None:
+def watch(folder: str, db_path: str, once: bool, poll: float, clock) -> None:
     """Process files dropped into DIR/inbox; responses go to DIR/outbox.
 
     DIR/inbox, processing, outbox, archive and failed are created when absent. A sender writes
@@ -29,15 +27,13 @@ def watch(folder: str, db_path: str, once: bool, workers: int, poll: float, cloc
     taken oldest first. The response is DIR/outbox/NAME.resp, written atomically; then the
     inbound file moves to DIR/archive/YYYY-MM-DD/NAME. A file that cannot be read, a link, a
     directory or another non-regular entry goes to DIR/failed with NAME.reason beside it.
-    Several watchers (processes or hosts) may share DIR: each file is processed once. SIGTERM
+    Several watchers (processes or hosts) may share DIR: one at a time takes files, in the order
+    they came, and the others stand by; each file is processed once. SIGTERM
     and SIGINT finish the current file, then exit. One log line per file on standard error.
 
     Exit status: 0 when every file was answered, 1 when a file could not be read or the
     database or the folder cannot be used, 2 for a usage error.
 
-    Example: ecert watch /srv/ecert --db /srv/ecert/ecert.db --workers 2
+    Example: ecert watch /srv/ecert --db /srv/ecert/ecert.db
     """
-    options = {"once": once, "clock": clock, "poll": poll}
-    if workers == 1:
-        sys.exit(serve(folder, db_path, **options))
-    sys.exit(serve_workers(folder, db_path, workers, **options))
+    sys.exit(serve(folder, db_path, once=once, clock=clock, poll=poll))
