@@ -17,6 +17,7 @@ from txn_builders import (
     certificate,
     e1,
     entry,
+    entry_number,
     ledger_of,
 )
 
@@ -159,3 +160,31 @@ def test_check_lists_each_discrepancy_and_exits_1(db):
     lines = result.stdout.splitlines()
     assert lines and all(line.startswith(f"AU {CERT}: ") for line in lines)
     assert "14,999.75" in result.stdout  # what the history says the balance should be
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [("--all",), ("--all", "--usage"), ("--country", "NZ", "--usage"), ("--ior", IOR, "--usage")],
+)
+def test_streamed_json_is_the_text_json_dumps_gives(db, selection):
+    """Written as it is read, the JSON is still what one json.dumps(indent=2) of it gives."""
+    result = run("query", "--db", db, *selection, "--json", "--clock", "2027-01-01T00:00:00")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == json.dumps(json.loads(result.stdout), indent=2) + "\n"
+
+
+def test_streamed_usage_table_aligns_every_column(db):
+    """Read twice from the store (widths, then lines), the history is still one aligned table."""
+    with SQLiteStore(db) as store:
+        ledger_of(store).apply_entry(
+            entry("A", [e1(1, 499_900)], number=entry_number(serial=27)), FILER, CLOCK)
+    result = run("query", "--db", db, "--certificate", CERT, "--country", "AU", "--usage")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    history = lines[lines.index(next(x for x in lines if x.lstrip().startswith("DATE"))):]
+    assert len(history) == 4  # heading and three rows
+    # every row's quantity ends where the heading's QUANTITY ends: right-aligned in one column
+    end = history[0].index("QUANTITY") + len("QUANTITY")
+    quantities = [line[:end].split()[-1] for line in history[1:]]
+    assert quantities == ["10,000.00", "0.25", "4,999.00"]
+    assert len({len(line[:end]) for line in history}) == 1

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import sys
+from collections.abc import Iterable, Iterator
 
 import click
 
@@ -79,15 +82,36 @@ def activity_json(row: LedgerRow) -> dict:
 
 
 def _print_json(store: LedgerStore, certificates, usage: bool, clock) -> None:
-    out = []
+    """The certificates as one JSON array, written as it is read: a certificate's usage is
+    streamed from the store, never held whole.  The text is what `json.dumps(indent=2)` gives."""
+    out = sys.stdout
+    opened = False
     for cert in certificates:
         item = certificate_json(
             store.certificate(*cert.key) or cert, certificate_status(cert, clock)
         )
-        if usage:
-            item["usage"] = [activity_json(row) for row in store.ledger(*cert.key)]
-        out.append(item)
-    click.echo(json.dumps(out, indent=2))
+        out.write(",\n" if opened else "[\n")
+        opened = True
+        if not usage:
+            out.write(_indented(json.dumps(item, indent=2), 1))
+            continue
+        head = _indented(json.dumps(item, indent=2), 1)
+        out.write(head[: head.rindex("\n")])  # the object without its closing brace
+        out.write(',\n    "usage": [')
+        rows = 0
+        for row in store.ledger(*cert.key):
+            out.write(",\n" if rows else "\n")
+            out.write(_indented(json.dumps(activity_json(row), indent=2), 3))
+            rows += 1
+        out.write("\n    ]\n  }" if rows else "]\n  }")
+    out.write("\n]\n" if opened else "[]\n")
+    out.flush()
+
+
+def _indented(text: str, level: int) -> str:
+    """JSON text indented `level` steps of two spaces further, as it sits inside a list."""
+    pad = "  " * level
+    return "\n".join(pad + line for line in text.split("\n"))
 
 
 SUMMARY = (
@@ -106,9 +130,16 @@ HISTORY = ("DATE", "ENTRY", "LINE", "ACTIVITY", "QUANTITY", "BALANCE AFTER", "EN
 NUMERIC = {"ALLOWANCE", "USED", "BALANCE", "QUANTITY", "BALANCE AFTER", "LINE"}
 
 
-def table(headings: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "") -> list[str]:
-    """Rows under headings in aligned columns, numbers right-aligned."""
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headings)]
+def table(headings: tuple[str, ...], rows: Iterable[tuple[str, ...]], indent: str = "",
+          widths: list[int] | None = None) -> Iterator[str]:
+    """Rows under headings in aligned columns, numbers right-aligned, line by line.
+
+    The widths are the widest cell of each column; given, the rows are not looked at first, so
+    that a table read from the store twice (widths, then lines) is never held whole.
+    """
+    if widths is None:
+        rows = list(rows)
+        widths = column_widths(headings, rows)
 
     def line(cells) -> str:
         return (
@@ -119,7 +150,17 @@ def table(headings: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = 
             ).rstrip()
         )
 
-    return [line(headings)] + [line(r) for r in rows]
+    yield line(headings)
+    for r in rows:
+        yield line(r)
+
+
+def column_widths(headings: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[int]:
+    """The width of each column: its heading's or its widest cell's."""
+    widths = [len(h) for h in headings]
+    for r in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, r)]
+    return widths
 
 
 def _summary(cert: CertificateState, clock) -> tuple[str, ...]:
@@ -161,9 +202,16 @@ def _print_table(store: LedgerStore, certificates, usage: bool, clock) -> None:
             click.echo("")
         shown += 1
         click.echo("\n".join(table(SUMMARY, [_summary(cert, clock)])))
-        history = [_history(row) for row in store.ledger(*cert.key)]
-        click.echo(
-            "\n".join(table(HISTORY, history, indent="    ")) if history else "    no activity"
-        )
+        # two passes over the history, inside the one read snapshot: widths, then lines
+        widths = column_widths(HISTORY, map(_history, store.ledger(*cert.key)))
+        rows = map(_history, store.ledger(*cert.key))
+        first = next(rows, None)
+        if first is None:
+            click.echo("    no activity")
+            continue
+        out = sys.stdout
+        for text in table(HISTORY, itertools.chain([first], rows), indent="    ", widths=widths):
+            out.write(text + "\n")  # not click.echo: it flushes every line
+        out.flush()
     if not shown:
         click.echo("No certificate found.")
