@@ -188,6 +188,7 @@ class Watcher:
         self.clock = clock
         self.stop = stop or threading.Event()
         self.tally = Tally()
+        self.in_hand: str | None = None  # the inbound name being processed, for a Ctrl-C
         self._suffix = claim_suffix()
 
     # -- passes ---------------------------------------------------------------------------------
@@ -332,6 +333,13 @@ class Watcher:
         return fd
 
     def _process(self, claimed: Path, name: str) -> None:
+        self.in_hand = name
+        try:
+            self._answer(claimed, name)
+        finally:
+            self.in_hand = None
+
+    def _answer(self, claimed: Path, name: str) -> None:
         started = time.monotonic()
         clock = self.clock or processing_clock()
         try:
@@ -541,16 +549,33 @@ class ChangeWaiter:
         )
 
 
-def handle_signals(stop: threading.Event) -> Callable[[], None]:
-    """SIGTERM and SIGINT set `stop` (the current file finishes); returns a function that restores
-    the previous handlers."""
-    previous = {}
+class StopNow(KeyboardInterrupt):
+    """A second Ctrl-C: stop where the watcher stands; the file in hand is finished on restart."""
 
-    def on_signal(signum, frame):
+
+def handle_signals(stop: threading.Event, in_hand: Callable[[], str | None] = lambda: None
+                   ) -> Callable[[], None]:
+    """SIGTERM and a first SIGINT set `stop` (the file in hand finishes); a second SIGINT raises
+    StopNow.  Returns a function that restores the previous handlers."""
+    previous = {}
+    asked = []
+
+    def on_term(signum, frame):
         stop.set()
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        previous[sig] = signal.signal(sig, on_signal)
+    def on_interrupt(signum, frame):
+        if asked:
+            raise StopNow(in_hand())  # named now: unwinding clears what is in hand
+        asked.append(signum)
+        stop.set()
+        name = in_hand()
+        # os.write, not print: a handler may run in the middle of another write to stderr
+        os.write(2, (f"ecert watch: finishing {_printable(name)}, then stopping; Ctrl-C again "
+                     "stops now (safe: the file is finished when a watcher starts again)\n"
+                     if name is not None else "ecert watch: stopping\n").encode())
+
+    previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, on_term)
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_interrupt)
 
     def restore() -> None:
         for sig, handler in previous.items():
@@ -564,18 +589,24 @@ def serve(root: str, db: str, *, once: bool = False, clock: dt.datetime | None =
     """Run one watcher until stopped (or, with `once`, until the inbox is swept); exit status.
 
     0 when every file was answered; 1 when a file could not be read (it is in failed/) or the
-    database or folders cannot be used.
+    database or folders cannot be used; 130 when stopped at once by a second Ctrl-C.
     """
     stop = threading.Event()
+    watchers: list[Watcher] = []  # the one _serve makes, for the Ctrl-C message
     with logging_to_stderr():
-        restore = handle_signals(stop)
+        restore = handle_signals(stop, lambda: watchers[0].in_hand if watchers else None)
         try:
-            return _serve(root, db, once, clock, poll, stop)
+            return _serve(root, db, once, clock, poll, stop, watchers)
+        except StopNow as exc:
+            name = exc.args[0] if exc.args else None
+            log.warning("stopped at once%s; start the watcher again to finish it",
+                        f": {_printable(name)} is left in processing/" if name else "")
+            return 130
         finally:
             restore()
 
 
-def _serve(root, db, once, clock, poll, stop) -> int:
+def _serve(root, db, once, clock, poll, stop, watchers: list) -> int:
     try:
         Folders(Path(root)).create()
     except OSError as exc:
@@ -588,6 +619,7 @@ def _serve(root, db, once, clock, poll, stop) -> int:
         return 1
     with store:
         watcher = Watcher(root, store, clock=clock, stop=stop)
+        watchers.append(watcher)
         log.info("watcher started on %s (database %s%s)", root, db, ", once" if once else "")
         try:
             tally = watcher.run(once=once, poll=poll)

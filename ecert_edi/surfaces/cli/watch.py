@@ -29,10 +29,11 @@ def watch(folder: str, db_path: str, once: bool, poll: float, clock) -> None:
     directory or another non-regular entry goes to DIR/failed with NAME.reason beside it.
     Several watchers (processes or hosts) may share DIR: one at a time takes files, in the order
     they came, and the others stand by; each file is processed once. SIGTERM
-    and SIGINT finish the current file, then exit. One log line per file on standard error.
+    and a first Ctrl-C finish the current file, then exit; a second Ctrl-C stops at once (the
+    file is finished when a watcher starts again). One log line per file on standard error.
 
     Exit status: 0 when every file was answered, 1 when a file could not be read or the
-    database or the folder cannot be used, 2 for a usage error.
+    database or the folder cannot be used, 2 for a usage error, 130 when stopped at once.
 
     Example: ecert watch /srv/ecert --db /srv/ecert/ecert.db
     """
