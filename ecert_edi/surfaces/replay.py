@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tempfile
 import tomllib
@@ -11,12 +10,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ecert_edi.bindings.abi.emitter import record_id
-from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH
+from ecert_edi.bindings.abi import differ
 from ecert_edi.domain.clock import CLOCK_FORMAT
 from ecert_edi.domain.quantities import quantity_text
-from ecert_edi.processing.files import write_atomically
 from ecert_edi.processing import process_file, response_path
+from ecert_edi.processing.files import write_atomically
 from ecert_edi.store import LedgerStore, open_store
 
 SCENARIO_FILE = "scenario.toml"
@@ -287,65 +285,14 @@ def _rel(path: Path, scenario: Scenario) -> str:
 
 def differences(expected: str, actual: str) -> list[str]:
     """Where two response files differ: per line, the record and each differing field."""
-    exp, act = expected.splitlines(), actual.splitlines()
     out: list[str] = []
     shown = 0
-    matcher = difflib.SequenceMatcher(None, exp, act, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        pairs = min(i2 - i1, j2 - j1)
-        notes = []
-        for k in range(pairs):
-            notes.extend(line_differences(i1 + k + 1, exp[i1 + k], act[j1 + k]))
-        for k in range(i1 + pairs, i2):
-            notes.append(f"line {k + 1}: expected {_describe(exp[k])}, missing from the response")
-        for k in range(j1 + pairs, j2):
-            notes.append(f"line {k + 1} of the response: unexpected {_describe(act[k])}")
-        for note in notes:
-            if shown < MAX_DIFFERENCES:
-                out.append(note)
-            shown += 1
+    for note in differ.differences(expected.splitlines(), actual.splitlines()):
+        if shown < MAX_DIFFERENCES:
+            out.append(note)
+        shown += 1
     if shown > MAX_DIFFERENCES:
         out.append(f"... and {shown - MAX_DIFFERENCES} more differences")
     if not out and expected != actual:
         out.append("the files differ in line endings or the final line ending")
     return out
-
-
-def line_differences(number: int, expected: str, actual: str) -> list[str]:
-    """The differing fields of one line: `line N, RID (title): field, columns a-b: …`."""
-    if expected == actual:
-        return []
-    rid, other = record_id(expected), record_id(actual)
-    if rid is None or rid != other:
-        return [(f"line {number}: expected {_describe(expected)}, the response has "
-                f"{_describe(actual)}")]
-    layout = LAYOUTS[rid]
-    exp = expected.ljust(RECORD_LENGTH)
-    act = actual.ljust(RECORD_LENGTH)
-    out = []
-    for f in layout.fields:
-        e, a = exp[f.slice], act[f.slice]
-        if e != a:
-            where = f"column {f.pos}" if f.length == 1 else f"columns {f.pos}-{f.last}"
-            out.append(f"line {number}, {rid} ({layout.title.lower()}): {f.name}, {where}: "
-                       f"expected {_value(f.fmt, e)}, actual {_value(f.fmt, a)}")
-    if len(exp) != len(act) or (not out and exp != act):
-        out.append(f"line {number}, {rid}: expected {len(expected)} characters, "
-                   f"actual {len(actual)}")
-    return out
-
-
-def _describe(line: str) -> str:
-    rid = record_id(line)
-    if rid is None:
-        return f"the line {line!r}"
-    return f"{rid} ({LAYOUTS[rid].title.lower()}) {line.rstrip()!r}"
-
-
-def _value(fmt: str, text: str) -> str:
-    shown = repr(text)
-    if fmt == "Q" and text.isascii() and text.isdigit():
-        return f"{shown} ({quantity_text(int(text))})"
-    return shown

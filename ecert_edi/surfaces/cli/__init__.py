@@ -18,6 +18,8 @@ COMMANDS = {
     "replay": "ecert_edi.surfaces.cli.replay:replay",
     "demo": "ecert_edi.surfaces.cli.demo:demo",
     "generate": "ecert_edi.surfaces.cli.generate:generate",
+    "describe": "ecert_edi.surfaces.cli.describe:describe",
+    "diff": "ecert_edi.surfaces.cli.diff:diff",
 }
 
 
@@ -41,6 +43,8 @@ SUMMARIES = {
         "rejected, a cancel restoring, a query answered, a wrong-IOR query refused."
     ),
     "generate": "Write a realistic, reproducible set of inbound transmissions into DIR.",
+    "describe": "Show a transmission or response record by record: each field's name and value.",
+    "diff": "Show where two transmissions or responses differ, field by field.",
 }
 
 
