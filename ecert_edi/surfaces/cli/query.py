@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import sys
@@ -130,29 +131,46 @@ HISTORY = ("DATE", "ENTRY", "LINE", "ACTIVITY", "QUANTITY", "BALANCE AFTER", "EN
 NUMERIC = {"ALLOWANCE", "USED", "BALANCE", "QUANTITY", "BALANCE AFTER", "LINE"}
 
 
+PAGE = 1_000  # rows laid out by one rich table: a long history is written a page at a time
+
+
 def table(headings: tuple[str, ...], rows: Iterable[tuple[str, ...]], indent: str = "",
           widths: list[int] | None = None) -> Iterator[str]:
-    """Rows under headings in aligned columns, numbers right-aligned, line by line.
+    """Rows under headings in aligned columns, numbers right-aligned, line by line (rich).
 
-    The widths are the widest cell of each column; given, the rows are not looked at first, so
-    that a table read from the store twice (widths, then lines) is never held whole.
+    The widths are the widest cell of each column; given, the rows are not looked at first and
+    are laid out a page at a time in those widths, so that a table read from the store twice
+    (widths, then lines) is never held whole.
     """
     if widths is None:
         rows = list(rows)
         widths = column_widths(headings, rows)
+    rows = iter(rows)
+    header = True
+    while True:
+        page = list(itertools.islice(rows, PAGE))
+        if not page and not header:
+            return
+        yield from _laid_out(headings, widths, page, header, indent)
+        header = False
 
-    def line(cells) -> str:
-        return (
-            indent
-            + "  ".join(
-                c.rjust(w) if h in NUMERIC else c.ljust(w)
-                for c, w, h in zip(cells, widths, headings)
-            ).rstrip()
-        )
 
-    yield line(headings)
+def _laid_out(headings, widths, rows, header: bool, indent: str) -> Iterator[str]:
+    from rich.console import Console  # only this command draws tables
+    from rich.table import Table
+
+    grid = Table(box=None, pad_edge=False, show_edge=False, header_style=None,
+                 show_header=header)
+    for h, w in zip(headings, widths):
+        grid.add_column(h, justify="right" if h in NUMERIC else "left", no_wrap=True,
+                        min_width=w, max_width=w)
     for r in rows:
-        yield line(r)
+        grid.add_row(*r)
+    text = io.StringIO()
+    Console(file=text, width=sum(widths) + 2 * len(widths), color_system=None, highlight=False,
+            emoji=False, markup=False, soft_wrap=False).print(grid)
+    for line in text.getvalue().splitlines():
+        yield indent + line.rstrip()
 
 
 def column_widths(headings: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[int]:
