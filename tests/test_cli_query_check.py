@@ -188,3 +188,12 @@ def test_streamed_usage_table_aligns_every_column(db):
     quantities = [line[:end].split()[-1] for line in history[1:]]
     assert quantities == ["10,000.00", "0.25", "4,999.00"]
     assert len({len(line[:end]) for line in history}) == 1
+
+
+def test_query_matches_country_certificate_and_ior_in_any_case(db):
+    exact = run("query", "--db", db, "--certificate", CERT, "--country", "AU", "--json")
+    lower = run("query", "--db", db, "--certificate", CERT.lower(), "--country", "au", "--json")
+    assert exact.exit_code == lower.exit_code == 0, lower.output
+    assert json.loads(lower.stdout) == json.loads(exact.stdout) != []
+    by_ior = json.loads(run("query", "--db", db, "--ior", OTHER_IOR.lower(), "--json").stdout)
+    assert [c["ior"] for c in by_ior] == [OTHER_IOR]

@@ -34,7 +34,10 @@ def query(db_path, number, country, ior, everything, usage, as_json, clock):
     if number and not country:
         raise click.UsageError("--certificate needs --country")
     clock = clock or processing_clock()
+    # stored values are upper case (AN fields admit no lower-case letter): match any case
     country = country.upper() if country else None
+    number = number.upper() if number else None
+    ior = ior.upper() if ior else None
     with opened_store(db_path) as store, store.read():
         if number:
             found = store.certificate(country, number)
