@@ -73,7 +73,7 @@ def test_query_and_check_refuse_a_missing_database_and_create_nothing(tmp_path):
     for command in (["check", "--db", typo], ["query", "--db", typo, "--all"]):
         result = run(*command)
         assert result.exit_code == 1, result.output
-        assert f"ecert: database {typo} does not exist" in result.stderr
+        assert f"ecert {command[0]}: database {typo} does not exist" in result.stderr
         assert "OK" not in result.stdout
         assert list(folder.iterdir()) == []
     with pytest.raises(StoreError, match="does not exist"):

@@ -21,5 +21,10 @@ def file_line(shown: str, outcome: Outcome, ms: float, destination: Path | str) 
         extra = ", transmission rejected"
     elif outcome.repeated:
         extra = ", repeated: first response re-written"
-    return (f"{shown}: {outcome.transactions} transactions, {outcome.accepted} accepted,"
+    return (f"{shown}: {counted(outcome.transactions, 'transaction')}, {outcome.accepted} accepted,"
             f" {outcome.rejected} rejected{extra}, {ms:.0f} ms -> {destination}")
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 entry`, `2 entries`: a count with its noun (`many` when adding an s is wrong)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

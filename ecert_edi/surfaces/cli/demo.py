@@ -23,7 +23,7 @@ def demo(keep: str | None) -> None:
     One sentence per step, then the records of its response. Needs nothing but the install;
     the files go to a temporary folder, removed afterwards unless --keep is given.
 
-    Example: ecert demo --keep demo/ && ecert query --db demo/ecert.db
+    Example: ecert demo --keep demo/ && ecert query --db demo/ecert.db --all --usage
     """
     try:
         if keep:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from ecert_edi.surfaces.generate import generate as generate_set
@@ -28,8 +30,10 @@ from ecert_edi.surfaces.generate import generate_parse_file
               help="Entries per transmission (0: one transmission per filer).")
 @click.option("--parse-records", default=0, type=click.IntRange(0), metavar="N",
               help="Also write parse.txt: a valid FL file of about N records (parse benchmarks).")
+@click.option("--force", is_flag=True,
+              help="Write into DIR even when it holds files (same names are replaced).")
 def generate(certificates: int, entries: int, queries: int, seed: int, out_dir: str, filers: int,
-             batch_size: int, entries_per_file: int, parse_records: int) -> None:
+             batch_size: int, entries_per_file: int, parse_records: int, force: bool) -> None:
     """Write a realistic, reproducible set of inbound transmissions into DIR.
 
     File names sort in processing order: 01-CR-* certificates (one file per country), 02-EN-*
@@ -42,6 +46,9 @@ def generate(certificates: int, entries: int, queries: int, seed: int, out_dir: 
       ecert generate -n 1000 -m 20000 -q 50 --seed 7 --out gen/
       ecert process --db gen.db --out resp/ --clock 2026-01-15T09:30:00 gen/0*.txt
     """
+    if not force and _holds_files(out_dir):
+        raise click.UsageError(f"{out_dir} is not empty: give an empty or new folder, or --force "
+                               "(files of an earlier set would mix with this one)")
     summary = generate_set(out_dir, certificates, entries, queries, seed, filers=filers,
                            batch_size=batch_size, entries_per_file=entries_per_file)
     for path in summary.files:
@@ -52,3 +59,11 @@ def generate(certificates: int, entries: int, queries: int, seed: int, out_dir: 
         click.echo(f"{path} ({written} records)")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.counts.items()))
     click.echo(f"generated: {counts}", err=True)
+
+
+def _holds_files(folder: str) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return any(True for _ in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return False

@@ -2,32 +2,75 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import click
 
 from ecert_edi.domain.clock import CLOCK_FORMAT
 from ecert_edi.store import LedgerStore, StoreError, open_store
+from ecert_edi.surfaces.log import counted
+
+__all__ = ["ClockType", "clock_option", "counted", "db_option", "fail", "opened_store"]
+
+
+def _db_default_shown() -> str | bool:
+    """What --help gives as the database used without --db: $ECERT_DB's value when it is set."""
+    value = os.environ.get("ECERT_DB")
+    return f"{value}, from $ECERT_DB" if value else True
+
 
 db_option = click.option(
     "--db",
     "db_path",
     envvar="ECERT_DB",
     default="ecert.db",
-    show_default=True,
+    show_default=_db_default_shown(),
     metavar="PATH",
     help="SQLite database (default: $ECERT_DB, else ./ecert.db); only process and watch create"
     " it when absent.",
 )
 
+
+class ClockType(click.ParamType):
+    """A processing time `YYYY-MM-DDTHH:MM:SS`, UTC (a trailing `Z` may say so), of 2000-2099:
+    the years an MMDDYY date of the records can hold."""
+
+    name = "clock"
+
+    def convert(self, value, param, ctx) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        text = value[:-1] if value.endswith(("Z", "z")) else value
+        try:
+            clock = dt.datetime.strptime(text, CLOCK_FORMAT)
+        except ValueError:
+            self.fail(f"{value!r} is not a time YYYY-MM-DDTHH:MM:SS (UTC, a trailing Z allowed)",
+                      param, ctx)
+        if not 2000 <= clock.year <= 2099:
+            self.fail(f"{value!r} is outside 2000-2099, the years the records' dates can hold",
+                      param, ctx)
+        return clock
+
+
 clock_option = click.option(
     "--clock",
-    type=click.DateTime(formats=[CLOCK_FORMAT]),
+    type=ClockType(),
     metavar="YYYY-MM-DDTHH:MM:SS",
-    help="Fixed processing time (UTC) for reproducible runs (default: now).",
+    help="Fixed processing time (UTC, of 2000-2099) for reproducible runs (default: now).",
 )
+
+
+def fail(message: str, status: int = 1) -> NoReturn:
+    """End the command: `ecert COMMAND: message` on standard error, the exit status given."""
+    ctx = click.get_current_context(silent=True)
+    name = f"ecert {ctx.info_name}" if ctx is not None and ctx.parent is not None else "ecert"
+    click.echo(f"{name}: {message}", err=True)
+    sys.exit(status)
 
 
 @contextmanager
@@ -38,10 +81,4 @@ def opened_store(path: str) -> Iterator[LedgerStore]:
         with open_store(path, create=False) as store:
             yield store
     except StoreError as exc:
-        click.echo(f"ecert: {exc}", err=True)
-        sys.exit(1)
-
-
-def counted(n: int, one: str, many: str | None = None) -> str:
-    """`1 entry`, `2 entries`: a count with its noun (`many` when adding an s is wrong)."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+        fail(str(exc))

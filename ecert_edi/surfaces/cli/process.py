@@ -20,6 +20,8 @@ from ecert_edi.store import StoreError, open_store
 from ecert_edi.surfaces.cli.options import clock_option, db_option
 from ecert_edi.surfaces.log import file_line
 
+STDIN_NAME = "stdin"  # the name standard input is answered under: DIR/stdin.resp
+
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the process stands so it unwinds like Ctrl-C does."""
@@ -55,17 +57,21 @@ def _stops_cleanly(command):
 @db_option
 @click.option("--out", "out_dir", metavar="DIR", default=".", show_default=True,
               type=click.Path(file_okay=False), help="Folder for the response files.")
+@click.option("--response", "response_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write the response here instead of DIR/<file name>.resp (one FILE only).")
 @clock_option
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @_stops_cleanly
-def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
+def process(db_path: str, out_dir: str, response_file: str | None, clock,
+            files: tuple[str, ...]) -> None:
     """Process inbound transmissions in order; write DIR/<file name>.resp for each.
 
     Certificates (CR) are registered, entries (EN) deduct from and restore certificate balances,
     queries (EC) are answered; each file gets exactly one response (CA, EA, EZ, or TR for a
     rejected transmission), written atomically. Sending the same file again re-writes the first
     response and changes nothing. Two files whose responses would be the same DIR/<name>.resp
-    (one name in two folders) are a usage error, before anything is processed.
+    (one name in two folders) are a usage error, before anything is processed. Standard input
+    (-) is answered in DIR/stdin.resp, or in the file --response names.
 
     Exit status: 0 when every file was processed (rejections are answers), 1 when a file cannot
     be read or the database cannot be used, 2 for a usage error, 130 (Ctrl-C) or 143 (SIGTERM)
@@ -74,7 +80,9 @@ def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
     Example: ecert process --db ecert.db --out responses/ AU260115000001.txt
     """
     out = Path(out_dir)
-    clash = _clash(files, out)
+    if response_file is not None and len(files) != 1:
+        raise click.UsageError("--response names the response of one FILE; give one")
+    clash = _clash(files, out) if response_file is None else None
     if clash is not None:
         click.echo(f"ecert process: {clash}; nothing was processed", err=True)
         sys.exit(2)
@@ -89,7 +97,9 @@ def process(db_path: str, out_dir: str, clock, files: tuple[str, ...]) -> None:
         for name in files:
             started = time.monotonic()
             try:
-                outcome = process_file(name, store, out, clock or processing_clock(), ledger=ledger)
+                outcome = process_file(name, store, out, clock or processing_clock(),
+                                       response=_response_of(name, out, response_file),
+                                       ledger=ledger)
             except SourceError as exc:
                 click.echo(f"ecert process: cannot read {exc}", err=True)
                 status = 1
@@ -117,7 +127,7 @@ def _clash(files: tuple[str, ...], out: Path) -> str | None:
     for name in files:
         identity = _identity(name)
         inputs.setdefault(identity, name)
-        target = response_path(out, "<stdin>" if name == "-" else name)
+        target = _response_of(name, out, None)
         where = os.path.join(os.path.realpath(target.parent), target.name)
         first = answered.setdefault(where, (identity, name))
         if first[0] != identity:
@@ -129,6 +139,13 @@ def _clash(files: tuple[str, ...], out: Path) -> str | None:
             return (f"the response of {name} would replace {replaced}, a file of the same run: "
                     "process them with different --out folders")
     return None
+
+
+def _response_of(name: str, out: Path, given: str | None) -> Path:
+    """Where a file's response goes: --response, else DIR/<name>.resp (stdin.resp for -)."""
+    if given is not None:
+        return Path(given)
+    return response_path(out, STDIN_NAME if name == "-" else name)
 
 
 def _identity(name: str) -> tuple:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -37,4 +38,9 @@ def watch(folder: str, db_path: str, once: bool, poll: float, clock) -> None:
 
     Example: ecert watch /srv/ecert --db /srv/ecert/ecert.db
     """
+    parent = Path(folder).absolute().parent
+    if not parent.is_dir():
+        # a mistyped path must not become a new tree of folders nobody sends to
+        raise click.BadParameter(f"{parent} does not exist; DIR is created, its parent is not",
+                                 param_hint="DIR")
     sys.exit(serve(folder, db_path, once=once, clock=clock, poll=poll))
