@@ -71,3 +71,29 @@ def _condition(c: Condition) -> str:
     where = f"column {c.column}" if c.column else "no column"
     field = f", {c.field}" if c.field else ""
     return f"{INDENT}! {c.code} {c.severity} {c.text}  ({where}{field})"
+
+
+def condition_detail(text: str, c: Condition) -> str:
+    """The record, field and value a condition is about, as validate shows them after the
+    narrative: `(E0 entry_date "023026")`; `(E0)` without a field; empty for an unknown record."""
+    rid = record_id(text)
+    if rid is None:
+        return ""
+    layout = LAYOUTS[rid]
+    f = _field_of(layout, c)
+    if f is None:
+        return f" ({rid})"
+    value = text[:RECORD_LENGTH].ljust(RECORD_LENGTH)[f.slice]
+    return f' ({rid} {f.name} "{value}")'
+
+
+def _field_of(layout, c: Condition) -> Field | None:
+    if c.field is not None:
+        try:
+            return layout.field(c.field)
+        except KeyError:
+            pass
+    for f in layout.fields:
+        if f.fmt != "ID" and f.pos <= c.column <= f.last:
+            return f
+    return None
