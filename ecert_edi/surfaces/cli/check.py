@@ -10,14 +10,15 @@ from typing import TypeVar
 import click
 
 from ecert_edi.store import LedgerStore, StoreError, TransmissionRecord
-from ecert_edi.surfaces.cli.options import counted, db_option, opened_store
+from ecert_edi.surfaces.cli.options import counted, db_option, emit_json, json_option, opened_store
 
 T = TypeVar("T")
 
 
 @click.command()
 @db_option
-def check(db_path):
+@json_option
+def check(db_path, as_json):
     """Check the database: SQLite's integrity check, then allowance − deductions + restorations =
     balance ≥ 0 for every certificate; list the transmissions in progress.
 
@@ -27,7 +28,8 @@ def check(db_path):
     under their own heading with how to finish them; they are not problems.
 
     Exit status: 0 when the database is sound and every balance agrees with its history; 1 when
-    a problem is found, or the database does not exist or cannot be used.
+    a problem is found, or the database does not exist or cannot be used. --json prints one
+    object: ok, database (problems), discrepancies, in_progress, counts.
     """
     with opened_store(db_path) as store:
         damage = store.check_database()
@@ -36,7 +38,13 @@ def check(db_path):
         problems = _unless_damaged(damage, findings, lambda: [str(p) for p in store.check_ledger()])
         pending = _unless_damaged(damage, findings, store.transmissions_in_progress)
         counts = _unless_damaged(damage, findings, store.counts)
+        database_problems = list(findings)
         findings += problems
+        if as_json:
+            emit_json({"ok": not findings, "database": database_problems,
+                       "discrepancies": problems, "counts": counts or {},
+                       "in_progress": [_pending_object(store, t) for t in pending]})
+            sys.exit(1 if findings else 0)
         for line in findings:
             click.echo(line)
         if not findings:
@@ -66,6 +74,12 @@ def _unless_damaged(damage: list[str], findings: list[str], read: Callable[[], T
             raise
         findings.append(f"database: cannot be read: {exc}")
         return []
+
+
+def _pending_object(store: LedgerStore, t: TransmissionRecord) -> dict:
+    return {"sender_type": t.sender_type, "sender_id": t.sender_id,
+            "control_number": t.control_number, "began": t.clock.isoformat(timespec="seconds"),
+            "applied_through": store.applied_through(t.id)}
 
 
 def _show_in_progress(store: LedgerStore, pending: list[TransmissionRecord], db_path: str) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ecert_edi.surfaces.demo import narrate
 from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.store import StoreError
+from ecert_edi.surfaces.demo import narrate
 
 
 @click.command()

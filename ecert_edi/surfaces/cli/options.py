@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -12,10 +13,21 @@ from typing import NoReturn
 import click
 
 from ecert_edi.domain.clock import CLOCK_FORMAT
+from ecert_edi.domain.conditions import Condition
 from ecert_edi.store import LedgerStore, StoreError, open_store
 from ecert_edi.surfaces.log import counted
 
-__all__ = ["ClockType", "clock_option", "counted", "db_option", "fail", "opened_store"]
+__all__ = [
+    "ClockType",
+    "clock_option",
+    "condition_object",
+    "counted",
+    "db_option",
+    "emit_json",
+    "fail",
+    "json_option",
+    "opened_store",
+]
 
 
 def _db_default_shown() -> str | bool:
@@ -63,6 +75,23 @@ clock_option = click.option(
     metavar="YYYY-MM-DDTHH:MM:SS",
     help="Fixed processing time (UTC, of 2000-2099) for reproducible runs (default: now).",
 )
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True,
+    help="JSON on standard output instead of text (one object a line for a stream).")
+
+
+def emit_json(obj: object) -> None:
+    """One JSON object on one line of standard output (JSON Lines)."""
+    click.echo(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+
+
+def condition_object(c: Condition, file: str | None = None) -> dict:
+    """A condition as the --json outputs give it."""
+    found = {"line": c.line, "column": c.column, "code": c.code, "severity": c.severity,
+             "text": c.text, "field": c.field}
+    return found if file is None else {"file": file, **found}
 
 
 def fail(message: str, status: int = 1) -> NoReturn:

@@ -17,7 +17,13 @@ from ecert_edi.domain.clock import processing_clock
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file, response_path
 from ecert_edi.store import StoreError, open_store
-from ecert_edi.surfaces.cli.options import clock_option, db_option
+from ecert_edi.surfaces.cli.options import (
+    clock_option,
+    condition_object,
+    db_option,
+    emit_json,
+    json_option,
+)
 from ecert_edi.surfaces.log import file_line
 
 STDIN_NAME = "stdin"  # the name standard input is answered under: DIR/stdin.resp
@@ -60,9 +66,10 @@ def _stops_cleanly(command):
 @click.option("--response", "response_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write the response here instead of DIR/<file name>.resp (one FILE only).")
 @clock_option
+@json_option
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @_stops_cleanly
-def process(db_path: str, out_dir: str, response_file: str | None, clock,
+def process(db_path: str, out_dir: str, response_file: str | None, clock, as_json: bool,
             files: tuple[str, ...]) -> None:
     """Process inbound transmissions in order; write DIR/<file name>.resp for each.
 
@@ -71,7 +78,8 @@ def process(db_path: str, out_dir: str, response_file: str | None, clock,
     rejected transmission), written atomically. Sending the same file again re-writes the first
     response and changes nothing. Two files whose responses would be the same DIR/<name>.resp
     (one name in two folders) are a usage error, before anything is processed. Standard input
-    (-) is answered in DIR/stdin.resp, or in the file --response names.
+    (-) is answered in DIR/stdin.resp, or in the file --response names. --json prints one
+    object a file on standard output (JSON Lines; docs/usage.md).
 
     Exit status: 0 when every file was processed (rejections are answers), 1 when a file cannot
     be read or the database cannot be used, 2 for a usage error, 130 (Ctrl-C) or 143 (SIGTERM)
@@ -102,6 +110,8 @@ def process(db_path: str, out_dir: str, response_file: str | None, clock,
                                        ledger=ledger)
             except SourceError as exc:
                 click.echo(f"ecert process: cannot read {exc}", err=True)
+                if as_json:
+                    emit_json({"file": name, "error": f"cannot read {exc}"})
                 status = 1
                 continue
             except StoreError as exc:
@@ -109,10 +119,14 @@ def process(db_path: str, out_dir: str, response_file: str | None, clock,
                 sys.exit(1)
             except OSError as exc:
                 click.echo(f"ecert process: cannot write the response of {name}: {exc}", err=True)
+                if as_json:
+                    emit_json({"file": name, "error": f"cannot write the response: {exc}"})
                 status = 1
                 continue
             ms = (time.monotonic() - started) * 1000
             click.echo(file_line(name, outcome, ms, outcome.response), err=True)
+            if as_json:
+                emit_json(_outcome_object(name, outcome, ms))
     sys.exit(status)
 
 
@@ -139,6 +153,15 @@ def _clash(files: tuple[str, ...], out: Path) -> str | None:
             return (f"the response of {name} would replace {replaced}, a file of the same run: "
                     "process them with different --out folders")
     return None
+
+
+def _outcome_object(name: str, outcome, ms: float) -> dict:
+    """What processing a file did, as `--json` prints it."""
+    return {"file": name, "response": str(outcome.response), "transactions": outcome.transactions,
+            "accepted": outcome.accepted, "rejected": outcome.rejected,
+            "repeated": outcome.repeated, "transmission_rejected": outcome.transmission_rejected,
+            "conditions": [condition_object(c) for c in outcome.conditions],
+            "ms": round(ms, 1)}
 
 
 def _response_of(name: str, out: Path, given: str | None) -> Path:

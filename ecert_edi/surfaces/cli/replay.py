@@ -7,10 +7,10 @@ import sys
 import click
 
 from ecert_edi.bindings.abi.reader import SourceError
-from ecert_edi.surfaces.cli.options import counted
+from ecert_edi.store import StoreError
+from ecert_edi.surfaces.cli.options import counted, emit_json, json_option
 from ecert_edi.surfaces.replay import ScenarioError, find_scenarios, load_scenario
 from ecert_edi.surfaces.replay import replay as run_replay
-from ecert_edi.store import StoreError
 
 
 @click.command()
@@ -18,7 +18,8 @@ from ecert_edi.store import StoreError
                 type=click.Path(exists=True, file_okay=False))
 @click.option("--update", is_flag=True,
               help="Rewrite each scenario's expected/ responses from this run.")
-def replay(folders: tuple[str, ...], update: bool) -> None:
+@json_option
+def replay(folders: tuple[str, ...], update: bool, as_json: bool) -> None:
     """Replay scenarios and compare their responses with expected/, byte for byte.
 
     A scenario is a folder holding scenario.toml (description, clock, and optionally expect,
@@ -28,7 +29,8 @@ def replay(folders: tuple[str, ...], update: bool) -> None:
     that has one. A difference is shown by line, record, field and value.
 
     Exit status: 0 when every scenario replays clean, 1 when a response differs, contradicts
-    scenario.toml, or a scenario cannot be read, 2 for a usage error.
+    scenario.toml, or a scenario cannot be read, 2 for a usage error. --json prints one object a
+    scenario (JSON Lines: scenario, clean, files, problems, written).
 
     Example: ecert replay fixtures/scenarios
     """
@@ -42,8 +44,18 @@ def replay(folders: tuple[str, ...], update: bool) -> None:
         try:
             result = run_replay(load_scenario(path), update=update)
         except (ScenarioError, SourceError, StoreError, OSError) as exc:
-            click.echo(f"FAIL {path}: {exc}")
+            if as_json:
+                emit_json({"scenario": str(path), "clean": False, "files": None,
+                           "problems": [str(exc)], "written": []})
+            else:
+                click.echo(f"FAIL {path}: {exc}")
             failed += 1
+            continue
+        if as_json:
+            emit_json({"scenario": str(path), "clean": result.clean,
+                       "files": len(result.scenario.files), "problems": list(result.problems),
+                       "written": list(result.written)})
+            failed += not result.clean
             continue
         if update and result.written:
             click.echo(f"updated {path}: {', '.join(result.written)}")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ecert_edi.surfaces.watch import POLL_SECONDS, serve
 from ecert_edi.surfaces.cli.options import clock_option, db_option
+from ecert_edi.surfaces.watch import POLL_SECONDS, serve
 
 
 @click.command()
