@@ -7,7 +7,23 @@ from collections import defaultdict
 from pathlib import Path
 
 
+def t_ledger(db: Path) -> Path:
+    """Where the command line keeps the test (T) ledger of `db` (spec 4.5): the generated and
+    fixture transmissions are test transmissions."""
+    head, dot, suffix = db.name.rpartition(".")
+    return db.with_name(f"{head}-test.{suffix}" if dot and head else f"{db.name}-test")
+
+
 def ledger_problems(db: Path) -> list[str]:
+    """The audit of every ledger of `db` present: its own and its test ledger's."""
+    problems = []
+    for path in (db, t_ledger(db)):
+        if path.exists():
+            problems += [f"{path.name}: {p}" for p in _ledger_problems(path)]
+    return problems
+
+
+def _ledger_problems(db: Path) -> list[str]:
     """Ledger rows against entries: per entry and certificate, deductions − restorations equal
     the entry's current lines while it is active (nothing once cancelled); no negative balance.
     So no unit is deducted twice or lost."""

@@ -26,10 +26,11 @@ def test_process_bytes_answers_what_ecert_process_writes(tmp_path):
         answer = api.process_bytes((SPEC / name).read_bytes(), db, clock=CLOCK)
         assert answer == (out / f"{name}.resp").read_bytes()
     # sent again: the first response, nothing changed
-    before = api.certificate(db, "AU", "AU2026-000123")
+    before = api.certificate(db, "AU", "AU2026-000123", environment="test")
     again = api.process_bytes((SPEC / "entry.txt").read_bytes(), db, clock=CLOCK)
     assert again == (out / "entry.txt.resp").read_bytes()
-    assert api.certificate(db, "au", "au2026-000123") == before
+    assert before is not None
+    assert api.certificate(db, "au", "au2026-000123", environment="test") == before
 
 
 def test_process_file_writes_the_response_and_tells_the_outcome(tmp_path):
@@ -56,10 +57,12 @@ def test_queries_read_the_ledger_and_never_create_a_database(tmp_path):
     db = tmp_path / "ecert.db"
     api.process_file(SPEC / "certificate.txt", db, tmp_path, clock=CLOCK)
     api.process_file(SPEC / "entry.txt", db, tmp_path, clock=CLOCK)
-    (cert,) = api.certificates(db, country="AU")
-    assert api.certificates(db, ior=cert.ior.lower()) == [cert]
-    assert api.certificates(db) == [cert]
-    rows = list(api.usage(db, "AU", cert.number))
+    test = {"environment": "test"}  # the fixtures are test (T) transmissions
+    (cert,) = api.certificates(db, country="AU", **test)
+    assert api.certificates(db, ior=cert.ior.lower(), **test) == [cert]
+    assert api.certificates(db, **test) == [cert]
+    assert api.certificates(db) == []  # production
+    rows = list(api.usage(db, "AU", cert.number, **test))
     assert rows and sum(r.quantity for r in rows if r.activity == "D") == cert.used
     with pytest.raises(api.StoreError):
         api.certificates(tmp_path / "typo.db")

@@ -12,6 +12,7 @@ from abi import batch, to_bytes, transmission
 from abi import certificate as cr_transaction
 from click.testing import CliRunner
 from sqlite_utils import Database
+from ledger_audit import t_ledger
 from txn_builders import (
     CERT,
     CLOCK,
@@ -30,6 +31,7 @@ from txn_builders import (
 from ecert_edi.domain.decision import Activity, Decision
 from ecert_edi.processing import respond
 from ecert_edi.processing import transmission as transmission_module
+
 from ecert_edi.store import Change, SQLiteStore, StoreError, open_store
 from ecert_edi.store.schema import LATEST, migrate
 from ecert_edi.surfaces.cli import main
@@ -345,13 +347,15 @@ def test_check_lists_a_transmission_left_in_progress_and_how_to_finish_it(tmp_pa
     inbound = tmp_path / "AU-two.txt"
     inbound.write_bytes(two_certificates())
     db = tmp_path / "ecert.db"
-    with SQLiteStore(db) as store:
+    with SQLiteStore(db):
+        pass  # the database the commands are given; the file is a test (T) transmission
+    with SQLiteStore(t_ledger(db)) as store:
         monkeypatch.setattr(transmission_module, "COMMIT_EVERY", 1)
         parts = respond(inbound, store, began)
         next(parts)  # the first commit: one certificate applied, then the run stops
         parts.close()
         monkeypatch.undo()
-    result = run("check", "--db", db)
+    result = run("check", "--db", db, "--environment", "test")
     assert result.exit_code == 0, result.output  # in progress is not a discrepancy
     lines = result.stdout.splitlines()
     assert lines[0].startswith("OK: 1 certificate")
@@ -371,7 +375,7 @@ def test_check_lists_a_transmission_left_in_progress_and_how_to_finish_it(tmp_pa
                         "--clock", "2026-01-15T12:00:00", inbound)
     assert uninterrupted.exit_code == 0
     assert (out / "AU-two.txt.resp").read_bytes() == (fresh / "AU-two.txt.resp").read_bytes()
-    done = run("check", "--db", db)
+    done = run("check", "--db", db, "--environment", "test")
     assert done.exit_code == 0 and "in progress" not in done.stdout
     assert done.stdout.startswith("OK: 2 certificates")
 

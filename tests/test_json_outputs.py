@@ -63,21 +63,22 @@ def test_check_json_reports_soundness_and_discrepancies(tmp_path):
     db = tmp_path / "e.db"
     run("process", "--db", db, "--out", tmp_path, "--clock", "2026-01-15T12:00:00",
         SPEC / "certificate.txt", SPEC / "entry.txt")
-    sound = run("check", "--db", db, "--json")
+    sound = run("check", "--db", db, "--json", "--environment", "test")  # T transmissions
     assert sound.exit_code == 0
     (report,) = lines_of(sound.stdout)
     assert report["ok"] is True and report["counts"]["certificates"] == 1
     assert report["discrepancies"] == [] and report["in_progress"] == []
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(tmp_path / "e-test.db")
     conn.execute("UPDATE certificates SET balance = balance + 100, restored = restored + 100")
     conn.commit()
     conn.close()
-    broken = run("check", "--db", db, "--json")
+    broken = run("check", "--db", db, "--json", "--environment", "test")
     assert broken.exit_code == 1
     (report,) = lines_of(broken.stdout)
     assert report["ok"] is False and report["discrepancies"]
     assert all(d.startswith("AU AU2026-000123: ") for d in report["discrepancies"])
-    assert report["discrepancies"] == [line for line in run("check", "--db", db).stdout
+    assert report["discrepancies"] == [line for line in run("check", "--db", db, "--environment",
+                                                            "test").stdout
                                        .splitlines() if line]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from abi import FILER, GOVERNMENT, batch, record, to_bytes, transmission
-from ledger_audit import ledger_problems
+from ledger_audit import ledger_problems, t_ledger
 
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.domain.transactions import Response
@@ -81,7 +81,7 @@ def rows(answer: Response, rid: str) -> list[dict]:
 
 
 def check_exit_status(db: Path) -> int:
-    result = subprocess.run([ECERT, "check", "--db", str(db)], check=False, capture_output=True,
+    result = subprocess.run([ECERT, "check", "--db", str(db), "--environment", "test"], check=False, capture_output=True,
                             text=True, timeout=120)
     return result.returncode
 
@@ -229,7 +229,7 @@ def _same_file_workload(folder: Path) -> list[Path]:
 
 
 def _business(db: Path) -> dict[str, list[tuple]]:
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(t_ledger(db))
     try:
         return {
             "certificates": conn.execute(
@@ -268,7 +268,7 @@ def test_two_processes_given_the_same_file_at_once_apply_it_once(tmp_path):
     try:
         _, status = os.waitpid(first.pid, os.WUNTRACED)
         assert os.WIFSTOPPED(status), "the first process ended before its first commit"
-        with sqlite3.connect(db) as conn:
+        with sqlite3.connect(t_ledger(db)) as conn:
             (state,) = conn.execute("SELECT status FROM transmissions WHERE control_number = ?",
                                     (SAME_CONTROL,)).fetchone()
             (rows,) = conn.execute("SELECT COUNT(*) FROM activities").fetchone()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from abi import FILER, GOVERNMENT, batch, record, to_bytes, transmission
-from ledger_audit import ledger_problems
+from ledger_audit import ledger_problems, t_ledger
 
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.domain.transactions import Response
@@ -143,7 +143,7 @@ def state(db: Path) -> dict[str, list[tuple]]:
     tariff, entry (status included), line, the ledger in order with quantities and balances, the
     transmissions and their stored responses.  Autoincrement ids are left out (and the ledger's
     reference to a transmission id with them), and when a transmission was received."""
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(t_ledger(db))
     try:
         out = {
             "certificates": _rows(conn, "SELECT * FROM certificates ORDER BY country, number"),
@@ -171,7 +171,7 @@ def in_progress(db: Path) -> bool:
     """Whether the filer's transmission is recorded but not complete (a kill mid-apply)."""
     if not db.exists():
         return False
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(t_ledger(db))
     try:
         row = conn.execute("SELECT status FROM transmissions WHERE control_number = ?",
                            (EN_CONTROL,)).fetchone()
@@ -261,7 +261,7 @@ def test_killed_and_restarted_processing_ends_as_one_uninterrupted_run(reference
         for table, rows in reference["state"].items():
             assert now[table] == rows, f"round {rounds}: {table} differs"
         assert ledger_problems(db) == []
-        check = subprocess.run([ECERT, "check", "--db", str(db)], check=False,
+        check = subprocess.run([ECERT, "check", "--db", str(db), "--environment", "test"], check=False,
                                capture_output=True, text=True, timeout=120)
         assert check.returncode == 0, check.stdout + check.stderr
         # sent again (another clock): the response first produced, byte for byte

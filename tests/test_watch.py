@@ -20,7 +20,8 @@ from ecert_edi.bindings.abi.emitter import emit_text
 from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.processing import process_file
-from ecert_edi.store import SQLiteStore
+from ecert_edi.store import SQLiteStore, open_store
+from ecert_edi.store.environments import TEST, Ledgers, environment_target
 from ecert_edi.surfaces.generate import generate
 from ecert_edi.surfaces.replay import summarize
 from ecert_edi.surfaces.watch import (
@@ -64,9 +65,14 @@ def entry_file(serial: int, quantity: int = 1_000, filer: str = "B2X") -> bytes:
     return emit_text(header, [("EN", records)]).encode("ascii")
 
 
+def ledger_file(db: Path) -> Path:
+    """The ledger these tests' files work on: they are test (T) transmissions (spec 4.5)."""
+    return Path(environment_target(db, TEST))
+
+
 def once(root: Path, db: Path) -> Watcher:
-    with SQLiteStore(db) as store:
-        watcher = Watcher(root, store, clock=CLOCK)
+    with Ledgers(db, open_store) as ledgers:
+        watcher = Watcher(root, ledgers, clock=CLOCK)
         watcher.run(once=True)
     return watcher
 
@@ -80,13 +86,13 @@ def listing(folder: Path) -> list[str]:
 
 
 def balance(db: Path, number: str = "AU2026-000123") -> int:
-    with SQLiteStore(db) as store:
+    with SQLiteStore(ledger_file(db)) as store:
         return store.certificate("AU", number).balance
 
 
 def register(db: Path) -> None:
     """The worked example's certificate: 25,000.00 KG for 12-3456789AB."""
-    with SQLiteStore(db) as store:
+    with SQLiteStore(ledger_file(db)) as store:
         process_file(SPEC / "certificate.txt", store, db.parent / "setup", CLOCK)
 
 
@@ -165,7 +171,7 @@ def test_links_directories_fifos_and_hard_links_are_refused(tmp_path):
     assert "directory" in reasons["folder.txt"]
     assert "not a regular file" in reasons["pipe.txt"]
     assert outside.read_bytes() == (SPEC / "certificate.txt").read_bytes()
-    with SQLiteStore(db) as store:
+    with SQLiteStore(ledger_file(db)) as store:
         assert store.counts()["certificates"] == 0  # nothing behind a link was processed
 
 
@@ -198,7 +204,7 @@ def test_an_unreadable_file_goes_to_failed_with_its_reason(tmp_path, monkeypatch
     def unreadable(path, *args, **kwargs):
         raise SourceError(13, "Permission denied")
 
-    monkeypatch.setattr("ecert_edi.surfaces.watch.process_file", unreadable)
+    monkeypatch.setattr("ecert_edi.processing.environments.process_file", unreadable)
     watcher = once(root, db)
     assert watcher.tally.failed == 1
     assert listing(root / "failed") == ["x.txt", "x.txt.reason"]
@@ -300,7 +306,7 @@ def ecert(*args: str) -> subprocess.CompletedProcess:
 
 
 def check(db: Path) -> subprocess.CompletedProcess:
-    return ecert("check", "--db", str(db))
+    return ecert("check", "--db", str(db), "--environment", "test")
 
 
 def file_lines(log: str) -> list[str]:
@@ -360,7 +366,7 @@ def big(tmp_path_factory) -> dict[str, Path]:
 
 def prepared(tmp_path: Path, big) -> tuple[Path, Path]:
     root, db = tmp_path / "drop", tmp_path / "ecert.db"
-    with SQLiteStore(db) as store:
+    with SQLiteStore(ledger_file(db)) as store:
         for path in big["certificates"]:
             process_file(path, store, tmp_path / "setup", CLOCK)
     (root / "inbox").mkdir(parents=True)
@@ -369,7 +375,7 @@ def prepared(tmp_path: Path, big) -> tuple[Path, Path]:
 
 def in_progress(db: Path) -> bool:
     """Some units of an unfinished transmission are applied and committed."""
-    conn = sqlite3.connect(db, timeout=30)
+    conn = sqlite3.connect(ledger_file(db), timeout=30)
     try:
         row = conn.execute(
             "SELECT COUNT(*) FROM response_chunks c JOIN transmissions t"
@@ -384,7 +390,7 @@ def in_progress(db: Path) -> bool:
 def reference(tmp_path: Path, big) -> tuple[bytes, dict]:
     """The response and balances of one uninterrupted run."""
     db = tmp_path / "reference.db"
-    with SQLiteStore(db) as store:
+    with SQLiteStore(ledger_file(db)) as store:
         for path in big["certificates"]:
             process_file(path, store, tmp_path / "ref-setup", CLOCK)
         outcome = process_file(big["entries"], store, tmp_path / "ref", CLOCK)
@@ -412,7 +418,7 @@ def test_a_killed_watcher_leaves_a_file_that_a_restart_completes(tmp_path, big):
     assert listing(root / "outbox") == [f"{name}.resp"]  # the partial one is gone
     response, balances = reference(tmp_path, big)
     assert (root / "outbox" / f"{name}.resp").read_bytes() == response
-    with SQLiteStore(db) as store:
+    with SQLiteStore(ledger_file(db)) as store:
         assert {c.key: c.balance for c in store.all_certificates()} == balances
     checked = check(db)
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -18,6 +18,7 @@ from test_watch import (  # noqa: F401 - big is a fixture
     big,
     drop,
     ecert,
+    ledger_file,
     listing,
     prepared,
     reference,
@@ -90,5 +91,5 @@ def test_a_second_ctrl_c_stops_now_with_status_130_and_a_restart_finishes(tmp_pa
     assert again.returncode == 0, again.stderr
     response, balances = reference(tmp_path, big)
     assert (root / "outbox" / f"{name}.resp").read_bytes() == response
-    with SQLiteStore(db) as store:
+    with SQLiteStore(ledger_file(db)) as store:
         assert {c.key: c.balance for c in store.all_certificates()} == balances

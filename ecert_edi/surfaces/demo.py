@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ecert_edi.bindings.abi.emitter import emit_text
-from ecert_edi.processing import process_file
-from ecert_edi.surfaces.replay import summarize
+from ecert_edi.processing.environments import Routed
 from ecert_edi.store import open_store
+from ecert_edi.store.environments import TEST, Ledgers
+from ecert_edi.surfaces.replay import summarize
 
 DAY = dt.date(2026, 1, 15)
 IOR = "12-3456789AB"
@@ -99,12 +100,13 @@ def play(folder: Path, steps: list[Step] = STEPS) -> Iterator[Played]:
     """Process the story's transmissions in `folder` (inbound/, responses/, ecert.db)."""
     inbound_dir, out = folder / "inbound", folder / "responses"
     inbound_dir.mkdir(parents=True, exist_ok=True)
-    with open_store(folder / "ecert.db") as store:
+    with Ledgers(folder / "ecert.db", open_store) as ledgers:
+        routed = Routed(ledgers)  # the story's files are test transmissions: the test ledger
         for number, step in enumerate(steps, start=1):
             path = inbound_dir / f"{number:02d}-{step.sender[1]}-{step.application}.txt"
             path.write_text(step.text(number), encoding="ascii", newline="\n")
             clock = dt.datetime.combine(DAY, step.time) + dt.timedelta(minutes=1)
-            outcome = process_file(path, store, out, clock)
+            outcome = routed.process_file(path, out, clock)
             text = outcome.response.read_text(encoding="ascii")
             answer = [line for line in text.splitlines() if line[:1] not in "ABYZ"]
             yield Played(step, path, outcome.response, answer, summarize(text))
@@ -112,8 +114,8 @@ def play(folder: Path, steps: list[Step] = STEPS) -> Iterator[Played]:
 
 def ledger_agrees(folder: Path) -> bool:
     """Whether every balance equals allowance − deductions + restorations (spec 6.4)."""
-    with open_store(folder / "ecert.db") as store:
-        return not store.check_ledger()
+    with Ledgers(folder / "ecert.db", open_store) as ledgers:
+        return not ledgers.store(TEST).check_ledger()
 
 
 def narrate(folder: Path, say: Callable[[str], None], steps: list[Step] = STEPS) -> bool:

@@ -13,9 +13,11 @@ from pathlib import Path
 from ecert_edi.bindings.abi import differ
 from ecert_edi.domain.clock import CLOCK_FORMAT
 from ecert_edi.domain.quantities import quantity_text
-from ecert_edi.processing import process_file, response_path
+from ecert_edi.processing import response_path
+from ecert_edi.processing.environments import Routed
 from ecert_edi.processing.files import write_atomically
 from ecert_edi.store import LedgerStore, open_store
+from ecert_edi.store.environments import ENVIRONMENTS, Ledgers
 
 SCENARIO_FILE = "scenario.toml"
 EXPECTED_DIR = "expected"
@@ -40,6 +42,8 @@ class Scenario:
     expect: dict[int, str] = field(default_factory=dict)  # file number -> response summary
     balances: dict[tuple[str, str], int] = field(default_factory=dict)  # hundredths
     identical: list[tuple[int, int]] = field(default_factory=list)
+    # the ledger `balances` are of (spec 4.5): sample transmissions are test transmissions
+    environment: str = "test"
 
     @property
     def name(self) -> str:
@@ -119,6 +123,10 @@ def load_scenario(path: Path | str) -> Scenario:
     for key, value in dict(data.get("balances", {})).items():
         country, _, number = key.strip().partition(" ")
         scenario.balances[(country, number.strip())] = _hundredths(value, where, key)
+    environment = data.get("environment", "test")
+    if environment not in ENVIRONMENTS:
+        raise ScenarioError(f"{where}: environment is test or production, not {environment!r}")
+    scenario.environment = environment
     for pair in data.get("identical", []):
         if len(pair) != 2:
             raise ScenarioError(f"{where}: identical holds pairs of file numbers, not {pair!r}")
@@ -182,9 +190,11 @@ def replay(scenario: Scenario, update: bool = False) -> Result:
     result = Result(scenario)
     with tempfile.TemporaryDirectory(prefix="ecert-replay-") as tmp:
         out = Path(tmp) / "responses"
-        with open_store(Path(tmp) / "replay.db") as store:
+        with Ledgers(Path(tmp) / "replay.db", open_store) as ledgers:
+            routed = Routed(ledgers)  # each file on its environment's ledger, as `process` does
             for inbound in scenario.files:
-                process_file(inbound, store, out, scenario.clock_of(inbound))
+                routed.process_file(inbound, out, scenario.clock_of(inbound))
+            store = ledgers.store(ENVIRONMENTS[scenario.environment])
             result.problems.extend(_check_balances(scenario, store))
         produced = {inbound: response_path(out, inbound).read_bytes()
                     for inbound in scenario.files}

@@ -25,8 +25,10 @@ from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.domain.clock import CLOCK_FORMAT, processing_clock
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file
+from ecert_edi.processing.environments import Routed
 from ecert_edi.processing.files import exclusive, sync_dir, write_atomically
 from ecert_edi.store import LedgerStore, StoreBusy, StoreError, open_store
+from ecert_edi.store.environments import Ledgers
 from ecert_edi.surfaces.log import file_line
 
 log = logging.getLogger("ecert.watch")
@@ -180,11 +182,17 @@ class Watcher:
     file is finished by whichever watcher next finds it unlocked.
     """
 
-    def __init__(self, root: Path | str, store: LedgerStore, *, clock: dt.datetime | None = None,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(self, root: Path | str, store: LedgerStore | Ledgers, *,
+                 clock: dt.datetime | None = None, stop: threading.Event | None = None) -> None:
+        """`store`: the ledgers of both environments, each file answered on its own (spec
+        4.5); or one store that answers every file (a caller's choice, as in tests)."""
         self.folders = Folders(Path(root))
-        self.store = store
-        self.ledger = Ledger(store)  # kept across files, like the store
+        if isinstance(store, Ledgers):
+            self.routed: Routed | None = Routed(store)
+        else:
+            self.routed = None
+            self.store = store
+            self.ledger = Ledger(store)  # kept across files, like the store
         self.clock = clock
         self.stop = stop or threading.Event()
         self.tally = Tally()
@@ -349,8 +357,12 @@ class Watcher:
                              f"{self.folders.processing}: {exc.strerror or exc}") from exc
         response = self.folders.outbox / f"{answer}.resp"
         try:
-            outcome = process_file(claimed, self.store, self.folders.outbox, clock,
-                                   response=response, ledger=self.ledger)
+            if self.routed is not None:
+                outcome = self.routed.process_file(claimed, self.folders.outbox, clock,
+                                                   response=response)
+            else:
+                outcome = process_file(claimed, self.store, self.folders.outbox, clock,
+                                       response=response, ledger=self.ledger)
         except SourceError as exc:
             self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}", locked=True)
             return
@@ -613,7 +625,7 @@ def _serve(root, db, once, clock, poll, stop, watchers: list) -> int:
         log.error("cannot use drop folder %s: %s", root, exc.strerror or exc)
         return 1
     try:
-        store = open_store(db, create=True)
+        store = Ledgers(db, open_store, create=True)
     except StoreError as exc:
         log.error("%s", exc)
         return 1

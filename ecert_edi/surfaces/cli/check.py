@@ -10,15 +10,23 @@ from typing import TypeVar
 import click
 
 from ecert_edi.store import LedgerStore, StoreError, TransmissionRecord
-from ecert_edi.surfaces.cli.options import counted, db_option, emit_json, json_option, opened_store
+from ecert_edi.surfaces.cli.options import (
+    counted,
+    db_option,
+    emit_json,
+    environment_option,
+    json_option,
+    opened_store,
+)
 
 T = TypeVar("T")
 
 
 @click.command()
 @db_option
+@environment_option
 @json_option
-def check(db_path, as_json):
+def check(db_path, environment, as_json):
     """Check the database: SQLite's integrity check, then allowance − deductions + restorations =
     balance ≥ 0 for every certificate; list the transmissions in progress.
 
@@ -31,7 +39,7 @@ def check(db_path, as_json):
     a problem is found, or the database does not exist or cannot be used. --json prints one
     object: ok, database (problems), discrepancies, in_progress, counts.
     """
-    with opened_store(db_path) as store:
+    with opened_store(db_path, environment) as store:
         damage = store.check_database()
         # a damaged file may fail to read further: that failure is one more finding, not the end
         findings = [f"database: {text}" for text in damage]

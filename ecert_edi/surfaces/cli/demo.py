@@ -15,7 +15,8 @@ from ecert_edi.surfaces.demo import narrate
 
 @click.command()
 @click.option("--keep", metavar="DIR", type=click.Path(file_okay=False),
-              help="Play in DIR and keep its files (inbound/, responses/, ecert.db).")
+              help="Play in DIR and keep its files (inbound/, responses/, ecert.db, and its test"
+                   " ledger ecert-test.db: the story's transmissions are test ones).")
 def demo(keep: str | None) -> None:
     """Play the eCERT 2.0 story: a certificate registered, entries deducting, an overuse
     rejected, a cancel restoring, a query answered, a wrong-IOR query refused.
@@ -23,7 +24,8 @@ def demo(keep: str | None) -> None:
     One sentence per step, then the records of its response. Needs nothing but the install;
     the files go to a temporary folder, removed afterwards unless --keep is given.
 
-    Example: ecert demo --keep demo/ && ecert query --db demo/ecert.db --all --usage
+    \b
+    Example: ecert demo --keep demo/ && ecert query --db demo/ecert.db --environment test --all
     """
     try:
         if keep:
@@ -31,7 +33,8 @@ def demo(keep: str | None) -> None:
             if (folder / "ecert.db").exists():
                 raise click.UsageError(f"{folder} already holds a demo; choose an empty folder")
             ok = _tell(folder)
-            click.echo(f"\nThe files are in {folder}: inbound/, responses/, ecert.db.")
+            click.echo(f"\nThe files are in {folder}: inbound/, responses/, ecert.db (and the"
+                       " test ledger ecert-test.db).")
         else:
             with tempfile.TemporaryDirectory(prefix="ecert-demo-") as tmp:
                 ok = _tell(Path(tmp))

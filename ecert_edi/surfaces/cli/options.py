@@ -15,6 +15,7 @@ import click
 from ecert_edi.domain.clock import CLOCK_FORMAT
 from ecert_edi.domain.conditions import Condition
 from ecert_edi.store import LedgerStore, StoreError, open_store
+from ecert_edi.store.environments import ENVIRONMENTS, Ledgers
 from ecert_edi.surfaces.log import counted
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "counted",
     "db_option",
     "emit_json",
+    "environment_option",
     "fail",
     "json_option",
     "opened_store",
@@ -102,12 +104,20 @@ def fail(message: str, status: int = 1) -> NoReturn:
     sys.exit(status)
 
 
+environment_option = click.option(
+    "--environment", type=click.Choice(sorted(ENVIRONMENTS)), default="production",
+    show_default=True,
+    help="The ledger to read: production (P transmissions) or test (T), spec 4.5.")
+
+
 @contextmanager
-def opened_store(path: str) -> Iterator[LedgerStore]:
-    """The existing store at path (never created: a mistyped path is not an empty ledger); a
-    database that is missing or cannot be used ends the command with exit status 1."""
+def opened_store(path: str, environment: str = "production") -> Iterator[LedgerStore]:
+    """The existing ledger of an environment at path (never created: a mistyped path is not an
+    empty ledger); a database that is missing or cannot be used ends the command with exit
+    status 1. A test ledger never written to reads as empty."""
     try:
-        with open_store(path, create=False) as store:
+        with Ledgers(path, open_store, create=False) as ledgers:
+            store = ledgers.store(ENVIRONMENTS[environment])
             yield store
     except StoreError as exc:
         fail(str(exc))

@@ -14,9 +14,10 @@ import click
 
 from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.domain.clock import processing_clock
-from ecert_edi.ledger import Ledger
-from ecert_edi.processing import process_file, response_path
+from ecert_edi.processing import response_path
+from ecert_edi.processing.environments import Routed
 from ecert_edi.store import StoreError, open_store
+from ecert_edi.store.environments import Ledgers
 from ecert_edi.surfaces.cli.options import (
     clock_option,
     condition_object,
@@ -96,18 +97,18 @@ def process(db_path: str, out_dir: str, response_file: str | None, clock, as_jso
         sys.exit(2)
     status = 0
     try:
-        store = open_store(db_path, create=True)
+        ledgers = Ledgers(db_path, open_store, create=True)
     except StoreError as exc:
         click.echo(f"ecert process: {exc}", err=True)
         sys.exit(1)
-    with store:
-        ledger = Ledger(store)  # one for all the files: what it read of certificates stays valid
+    with ledgers:
+        # one for all the files: what each ledger service read of certificates stays valid
+        routed = Routed(ledgers)
         for name in files:
             started = time.monotonic()
             try:
-                outcome = process_file(name, store, out, clock or processing_clock(),
-                                       response=_response_of(name, out, response_file),
-                                       ledger=ledger)
+                outcome = routed.process_file(name, out, clock or processing_clock(),
+                                              response=_response_of(name, out, response_file))
             except SourceError as exc:
                 click.echo(f"ecert process: cannot read {exc}", err=True)
                 if as_json:

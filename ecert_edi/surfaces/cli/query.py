@@ -14,7 +14,12 @@ from ecert_edi.domain.clock import processing_clock
 from ecert_edi.domain.quantities import quantity_text
 from ecert_edi.domain.rules import CertificateState, certificate_status
 from ecert_edi.store import LedgerRow, LedgerStore
-from ecert_edi.surfaces.cli.options import clock_option, db_option, opened_store
+from ecert_edi.surfaces.cli.options import (
+    clock_option,
+    db_option,
+    environment_option,
+    opened_store,
+)
 
 
 @click.command()
@@ -25,8 +30,9 @@ from ecert_edi.surfaces.cli.options import clock_option, db_option, opened_store
 @click.option("--all", "everything", is_flag=True, help="Every certificate.")
 @click.option("--usage", is_flag=True, help="Include each certificate's activity history.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@environment_option
 @clock_option
-def query(db_path, number, country, ior, everything, usage, as_json, clock):
+def query(db_path, number, country, ior, everything, usage, as_json, environment, clock):
     """Show certificates: allowance, quantity used, balance, status and, with --usage, history."""
     chosen = sum(bool(x) for x in (number or country, ior, everything))
     if chosen != 1:
@@ -38,7 +44,7 @@ def query(db_path, number, country, ior, everything, usage, as_json, clock):
     country = country.upper() if country else None
     number = number.upper() if number else None
     ior = ior.upper() if ior else None
-    with opened_store(db_path) as store, store.read():
+    with opened_store(db_path, environment) as store, store.read():
         if number:
             found = store.certificate(country, number)
             certificates = [found] if found is not None else []

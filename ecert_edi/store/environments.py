@@ -1,0 +1,75 @@
+"""The two ledgers of a database target: production (`P`) and test (`T`), spec 4.5."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Self
+
+from ecert_edi.store.interface import LedgerStore, StoreError
+
+PRODUCTION, TEST = "P", "T"
+ENVIRONMENTS = {"production": PRODUCTION, "test": TEST}
+
+
+def environment_target(target: str | os.PathLike, environment: str) -> str:
+    """Where an environment's ledger lives: the production ledger at the target itself, the test
+    ledger beside it, `-test` before the suffix (`ecert.db` → `ecert-test.db`).
+
+    A ledger of its own for each environment, in a file of its own: no statement can reach
+    across, and a test ledger is removed or reset without touching production.
+    """
+    target = os.fspath(target)
+    if environment == PRODUCTION:
+        return target
+    if environment != TEST:
+        raise ValueError(f"unknown environment {environment!r}")
+    head, name = os.path.split(target)
+    stem, dot, suffix = name.rpartition(".")
+    name = f"{stem}-test.{suffix}" if dot and stem else f"{name}-test"
+    return os.path.join(head, name)
+
+
+class Ledgers:
+    """The ledger of each environment behind one `--db` target, each opened when first needed.
+
+    `create`: make a ledger that does not exist (`process`, `watch`); otherwise the production
+    ledger must exist, and a test ledger never written to reads as an empty ledger.
+    """
+
+    def __init__(self, target: str | os.PathLike,
+                 opener: Callable[..., LedgerStore], *, create: bool = True) -> None:
+        self.target = os.fspath(target)
+        self._open = opener
+        self._create = create
+        self._stores: dict[str, LedgerStore] = {}
+        self.store(PRODUCTION)  # a missing or foreign database is said at once
+
+    def store(self, environment: str) -> LedgerStore:
+        """The ledger of `P` or `T`."""
+        found = self._stores.get(environment)
+        if found is None:
+            found = self._opened(environment)
+            self._stores[environment] = found
+        return found
+
+    def _opened(self, environment: str) -> LedgerStore:
+        where = environment_target(self.target, environment)
+        if environment == PRODUCTION or self._create or os.path.lexists(where):
+            return self._open(where, create=self._create)
+        # a production ledger that has never had a test transmission: its test ledger is empty
+        return self._open(":memory:", create=True)
+
+    def close(self) -> None:
+        stores, self._stores = self._stores, {}
+        for store in stores.values():
+            store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+__all__ = ["ENVIRONMENTS", "PRODUCTION", "TEST", "Ledgers", "StoreError", "environment_target"]
