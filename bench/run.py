@@ -753,12 +753,16 @@ def small_file_sets(cfg: Config, work: Path) -> tuple[list[Path], list[Path], li
     return files_of(one, "01-"), many_files, one_file
 
 
+TEST_LEDGER = "ecert-test.db"  # the generated files are test (T) transmissions: spec 4.5
+
+
 def _copy_db(template: Path, folder: Path) -> Path:
+    """A copy of the template ledger as the test ledger of `folder/ecert.db`; the --db path."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     for f in template.parent.glob(template.name + "*"):
-        shutil.copyfile(f, folder / f.name)
-    return folder / template.name
+        shutil.copyfile(f, folder / (TEST_LEDGER + f.name[len(template.name):]))
+    return folder / "ecert.db"
 
 
 def _measure_small_files(fig: Figures, cfg: Config, repeat: int, work: Path,
@@ -815,16 +819,16 @@ def _measure_small_files(fig: Figures, cfg: Config, repeat: int, work: Path,
     if "process" in times:
         fig.one_file_s = statistics.median(times["process"])
         fig.r_small = Ratio.of(times["watch-1"], times["process"])
-        one_db = db_summary(base / "run-one" / "ecert.db")
-        watch_db = db_summary(base / "run-watch-1" / "ecert.db")
+        one_db = db_summary(base / "run-one" / TEST_LEDGER)
+        watch_db = db_summary(base / "run-watch-1" / TEST_LEDGER)
         if one_db != watch_db:
             fig.notes.append(f"(j) the watched small files left another ledger than the single"
                              f" file: {watch_db} vs {one_db}")
     if "watch-2" in times:
         fig.watch2_s = statistics.median(times["watch-2"])
         fig.r_workers = Ratio.of(times["watch-1"], times["watch-2"])
-        one_worker = db_summary(base / "run-watch-1" / "ecert.db")
-        two_workers = db_summary(base / "run-watch-2" / "ecert.db")
+        one_worker = db_summary(base / "run-watch-1" / TEST_LEDGER)
+        two_workers = db_summary(base / "run-watch-2" / TEST_LEDGER)
         if one_worker != two_workers:
             fig.notes.append(f"(k) two watchers left another ledger than one (files taken out of"
                              f" order): {two_workers} vs {one_worker} (balances, ledger rows,"
