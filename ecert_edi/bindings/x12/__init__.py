@@ -13,17 +13,56 @@ See docs/x12.md.  May import: `ecert_edi.domain`, the ABI binding's record layer
 `x12` extra).  Never a store, the ledger service, processing or a surface.
 """
 
-from ecert_edi.bindings.x12.acks import functional_ack, ta1
-from ecert_edi.bindings.x12.envelope import is_x12
-from ecert_edi.bindings.x12.faults import Fault
-from ecert_edi.bindings.x12.interchange import Group, Interchange, TransactionSet
-from ecert_edi.bindings.x12.reading import read_interchange
-from ecert_edi.bindings.x12.translating import TranslateError, abi_of, translate_to_x12
-from ecert_edi.bindings.x12.validating import fault_lines
-from ecert_edi.bindings.x12.wrapping import wrap_response, write_response
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# The names are loaded on first use (PEP 562): a command that only asks `is_x12` of an ABI file
+# imports `envelope` (and its two small helpers), not the readers and writers behind the rest.
+_EXPORTS = {
+    "Fault": "faults",
+    "Group": "interchange",
+    "Interchange": "interchange",
+    "TransactionSet": "interchange",
+    "TranslateError": "translating",
+    "abi_of": "translating",
+    "fault_lines": "validating",
+    "fault_rows": "validating",
+    "functional_ack": "acks",
+    "is_x12": "envelope",
+    "read_interchange": "reading",
+    "ta1": "acks",
+    "translate_to_x12": "translating",
+    "wrap_response": "wrapping",
+    "write_response": "wrapping",
+}
 
 __all__ = [
     "Fault", "Group", "Interchange", "TransactionSet", "TranslateError", "abi_of", "fault_lines",
-    "functional_ack", "is_x12", "read_interchange", "ta1", "translate_to_x12", "wrap_response",
-    "write_response",
+    "fault_rows", "functional_ack", "is_x12", "read_interchange", "ta1", "translate_to_x12",
+    "wrap_response", "write_response",
 ]
+
+if TYPE_CHECKING:  # for type checkers and readers: the same names, imported eagerly
+    from ecert_edi.bindings.x12.acks import functional_ack, ta1
+    from ecert_edi.bindings.x12.envelope import is_x12
+    from ecert_edi.bindings.x12.faults import Fault
+    from ecert_edi.bindings.x12.interchange import Group, Interchange, TransactionSet
+    from ecert_edi.bindings.x12.reading import read_interchange
+    from ecert_edi.bindings.x12.translating import TranslateError, abi_of, translate_to_x12
+    from ecert_edi.bindings.x12.validating import fault_lines, fault_rows
+    from ecert_edi.bindings.x12.wrapping import wrap_response, write_response
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

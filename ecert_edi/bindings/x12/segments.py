@@ -263,3 +263,16 @@ def _without_pyx12(feed: _Feed, sep: str, ordinal: int) -> Iterator[Segment]:
         ordinal += 1
         seg_id, elements = _split(feed.emitted.popleft(), sep)
         yield Segment(ordinal, seg_id, elements)
+
+
+PYX12_MISSING = "X12 input needs pyx12, the x12 extra: pip install 'ecert-edi[x12]'"
+
+
+def pyx12_missing() -> str | None:
+    """None when pyx12 can be imported, else the message the commands give (exit 1): pyx12 is
+    an optional extra, and an X12 file read without it must be an answer, not a traceback."""
+    try:
+        import pyx12.x12file  # noqa: F401 - only whether it imports
+    except ImportError:
+        return PYX12_MISSING
+    return None

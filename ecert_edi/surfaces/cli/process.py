@@ -25,6 +25,7 @@ from ecert_edi.surfaces.cli.options import (
     emit_json,
     json_option,
 )
+from ecert_edi.surfaces.cli.progress import progress, quiet_option, verbose_option, wanted
 from ecert_edi.surfaces.log import file_line
 
 STDIN_NAME = "stdin"  # the name standard input is answered under: DIR/stdin.resp
@@ -68,10 +69,12 @@ def _stops_cleanly(command):
               help="Write the response here instead of DIR/<file name>.resp (one FILE only).")
 @clock_option
 @json_option
+@quiet_option
+@verbose_option
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @_stops_cleanly
 def process(db_path: str, out_dir: str, response_file: str | None, clock, as_json: bool,
-            files: tuple[str, ...]) -> None:
+            quiet: bool, verbose: bool, files: tuple[str, ...]) -> None:
     """Process inbound transmissions in order; write DIR/<file name>.resp for each.
 
     Certificates (CR) are registered, entries (EN) deduct from and restore certificate balances,
@@ -101,10 +104,11 @@ def process(db_path: str, out_dir: str, response_file: str | None, clock, as_jso
     except StoreError as exc:
         click.echo(f"ecert process: {exc}", err=True)
         sys.exit(1)
-    with ledgers:
+    with ledgers, progress("processing", len(files), wanted(quiet)) as advance:
         # one for all the files: what each ledger service read of certificates stays valid
         routed = Routed(ledgers)
         for name in files:
+            advance(name)
             started = time.monotonic()
             try:
                 outcome = routed.process_file(name, out, clock or processing_clock(),
@@ -125,7 +129,10 @@ def process(db_path: str, out_dir: str, response_file: str | None, clock, as_jso
                 status = 1
                 continue
             ms = (time.monotonic() - started) * 1000
-            click.echo(file_line(name, outcome, ms, outcome.response), err=True)
+            if not quiet:
+                click.echo(file_line(name, outcome, ms, outcome.response), err=True)
+            if verbose:
+                click.echo(f"  {_summary(outcome.response)}", err=True)
             if as_json:
                 emit_json(_outcome_object(name, outcome, ms))
     sys.exit(status)
@@ -154,6 +161,19 @@ def _clash(files: tuple[str, ...], out: Path) -> str | None:
             return (f"the response of {name} would replace {replaced}, a file of the same run: "
                     "process them with different --out folders")
     return None
+
+
+def _summary(response: Path) -> str:
+    """What a response says, in counts: conditions by code (`200 ×3, 202 ×1`), or none."""
+    from collections import Counter
+
+    from ecert_edi.surfaces.replay import summarize
+
+    codes = Counter(word for unit in summarize(response.read_text(encoding="latin-1")).split("; ")
+                    for word in unit.split() if word.isdigit())
+    if not codes:
+        return "no condition"
+    return "conditions " + ", ".join(f"{code} ×{n}" for code, n in sorted(codes.items()))
 
 
 def _outcome_object(name: str, outcome, ms: float) -> dict:
