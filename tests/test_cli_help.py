@@ -35,3 +35,28 @@ def test_help_imports_no_command_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_help_ecert_writes_at_once_is_the_groups_own():
+    """`ecert --help` is answered without loading click; its text must be click's (regenerate
+    with `python -m ecert_edi.entry`)."""
+    from ecert_edi import entry
+
+    assert entry.HELP == entry.current_help()
+
+
+def test_ecert_help_loads_no_click(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.argv = ['ecert', '--help']\n"
+            "from ecert_edi import entry\n"
+            "try:\n    entry.main()\nexcept SystemExit:\n    pass\n"
+            "print('click' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "COLUMNS": "100"})
+    assert done.stdout.startswith("Usage: ecert [OPTIONS] COMMAND")
+    assert done.stderr.strip() == "False"
+    narrow = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "COLUMNS": "60"})
+    assert narrow.stderr.strip() == "True"  # narrower than click's full width: click formats

@@ -129,3 +129,15 @@ def test_the_python_api_keeps_the_environments_apart(tmp_path):
     assert conditions(answer) == ["200"]
     assert api.certificate(db, "AU", "AU2026-000123") is None
     assert api.certificate(db, "AU", "AU2026-000123", environment="test") is not None
+
+
+def test_the_environment_option_names_every_environment():
+    from ecert_edi.store.environments import ENVIRONMENTS
+    from ecert_edi.surfaces.cli.options import environment_option
+
+    @environment_option
+    def command(environment):
+        return environment
+
+    (param,) = command.__click_params__
+    assert sorted(param.type.choices) == sorted(ENVIRONMENTS)

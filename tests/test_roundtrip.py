@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
+from jsonschema import Draft202012Validator, FormatChecker
 from strategies import transmission_parts, valid_transmissions
 
 from ecert_edi.bindings.abi.emitter import EnvelopeWriter
 from ecert_edi.bindings.abi.jsonform import to_abi, to_json, write_abi_from, write_json
+from ecert_edi.bindings.abi.layouts import LAYOUTS
 from ecert_edi.domain.transactions import Transaction
 from ecert_edi.bindings.abi.reading import (
     BatchEnd,
@@ -77,12 +80,34 @@ def test_parsed_values_are_the_generated_ones(parts):
         }
 
 
+_PUBLISHED = Draft202012Validator(
+    json.loads((Path(__file__).resolve().parent.parent / "docs" / "json.schema.json").read_text()),
+    format_checker=FormatChecker(),
+)
+
+
+def _numeric_values(doc):
+    """(field, value) of every N field of every record of a document."""
+    for batch in doc["batches"]:
+        records = [batch["header"], batch["trailer"]]
+        for txn in batch["transactions"]:
+            records += [txn["header"], *txn["details"]]
+        for record in records:
+            for f in LAYOUTS[record["record"]].data_fields:
+                if f.fmt == "N" and record.get(f.name) is not None:
+                    yield f, record[f.name]
+
+
 @SETTINGS
 @given(valid_transmissions())
 def test_json_round_trips_are_identities(text):
     doc = to_json(text.encode("ascii"))
     assert doc["conditions"] == [] and doc["stray"] == []
     assert "raw" not in json.dumps(doc)
+    assert _PUBLISHED.is_valid(doc)  # version 2, as docs/json.schema.json publishes it
+    for f, value in _numeric_values(doc):
+        # a count a number; a code (HTS number, port, entry type) the string of its digits
+        assert (type(value) is int) if f.count else (len(value) == f.length and value.isdigit())
     # ABI -> JSON -> ABI
     assert to_abi(doc) == text
     # JSON -> ABI -> JSON, through JSON text as the command line writes it

@@ -39,7 +39,7 @@ def test_spec_file_abi_json_abi_is_byte_identical(name, tmp_path):
     as_json = run(str(FIXTURES / name), "--to", "json")
     assert as_json.exit_code == 0, as_json.output
     doc = json.loads(as_json.stdout)
-    assert doc["ecert"] == 1 and doc["direction"] == "inbound" and doc["conditions"] == []
+    assert doc["ecert"] == 2 and doc["direction"] == "inbound" and doc["conditions"] == []
     assert not any("raw" in str(key) for key in _all_keys(doc))
     # from a file
     path = tmp_path / "doc.json"
@@ -185,7 +185,7 @@ def test_response_files_translate_both_ways():
     assert doc["direction"] == "response" and doc["conditions"] == []
     transactions = doc["batches"][0]["transactions"]
     assert [t["header"]["disposition"] for t in transactions] == ["R", "A"]
-    assert transactions[0]["details"][0]["condition_code"] == 300
+    assert transactions[0]["details"][0]["condition_code"] == "300"  # a code, not a count
     assert transactions[1]["details"][0]["quantity_remaining"] == "15000.00"
     assert to_abi(doc) == text
     assert to_json(to_abi(doc).encode()) == doc
@@ -197,26 +197,31 @@ def test_response_files_translate_both_ways():
         (b"{not json", "not valid JSON"),
         (b"\xff\xfe{}", "not UTF-8"),
         (b"[1, 2]", "must be a JSON object"),
-        (b'{"ecert": 2, "batches": []}', '"ecert": 1'),
-        (b'{"ecert": 1}', '"batches" must be a list'),
-        (b'{"ecert": 1, "batches": [{"transactions": []}]}', "batches[0].header"),
+        (b'{"ecert": 3, "batches": []}', '"ecert": 2'),
+        (b'{"ecert": 1, "batches": []}', "version 1 of the JSON form"),
+        (b'{"batches": []}', '"ecert": 2'),
+        (b'{"ecert": 2}', "'batches' is a required property"),
+        (b'{"ecert": 2, "batches": {}}', "batches: expected a list of batch objects"),
+        (b'{"ecert": 2, "batches": [{"transactions": []}]}', "batches[0].header"),
         (
             (
-                b'{"ecert": 1, "batches": [{"header": {"record": "B", "application": "CR", '
+                b'{"ecert": 2, "batches": [{"header": {"record": "B", "application": "CR", '
                 b'"batch_number": "one"}, "transactions": []}]}'
             ),
             "batches[0].header.batch_number",
         ),
         (
             (
-                b'{"ecert": 1, "batches": [{"header": {"record": "B", "application": "XX"}, '
+                b'{"ecert": 2, "batches": [{"header": {"record": "B", "application": "XX"}, '
                 b'"transactions": []}]}'
             ),
-            "B.application",
+            "batches[0].header.application: expected one of",
         ),
-        (b'{"ecert": 1, "header": {"record": "A", "colour": "red"}, "batches": []}', "colour"),
-        (b'{"ecert": 1, "header": {"record": "C0"}, "batches": []}', "expected a A record"),
-        (b'{"ecert": 1, "header": {"record": "A", "raw": "short"}, "batches": []}', "raw"),
+        (b'{"ecert": 2, "header": {"record": "A", "colour": "red"}, "batches": []}',
+         "header: A has no field 'colour'"),
+        (b'{"ecert": 2, "header": {"record": "C0"}, "batches": []}', "expected a A record"),
+        (b'{"ecert": 2, "header": {"record": "A", "raw": "short"}, "batches": []}',
+         "header.raw: expected a string of 80 characters"),
     ],
 )
 def test_a_document_not_of_the_shape_is_refused_cleanly(payload, message):
@@ -382,14 +387,14 @@ def test_json_the_c_parser_cannot_read_is_read_by_the_python_one():
     assert _stream_abi(json.dumps(doc)) == expected
     # and in a field: refused as too large, not as invalid JSON
     doc["batches"][0]["header"]["batch_number"] = 10**30
-    with pytest.raises(DocumentError, match="does not fit 7 digits"):
+    with pytest.raises(DocumentError, match="batch_number: expected a whole number from 0 to 9999999"):
         _stream_abi(json.dumps(doc))
     # a lone surrogate: the C parser would make it "?", which a raw record would then hold
     raw = '"raw": "' + "E1\\ud800".ljust(85) + '"'
     doc = _entry_doc()
     text = json.dumps(doc).replace('"record": "E1",', '"record": "E1", ' + raw + ",", 1)
     assert "\\ud800" in text
-    with pytest.raises(DocumentError, match='"raw" must be a string of 80 characters'):
+    with pytest.raises(DocumentError, match=r"details\[0\]\.raw: expected a string of 80 characters"):
         _stream_abi(text)
 
 

@@ -5,10 +5,31 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import pycountry
 
-# ISO 3166-1 alpha-2, officially assigned codes, from the maintained iso-codes data pycountry ships.
-COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
+def _countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2, officially assigned codes, from the maintained iso-codes data pycountry
+    ships.  Its database file is read directly when it is where pycountry keeps it: importing
+    pycountry (which asks importlib.metadata for its own version) costs more than a small file's
+    whole check.  Anything unexpected there, and pycountry itself answers."""
+    import importlib.util
+    import json
+    import os
+
+    try:
+        spec = importlib.util.find_spec("pycountry")
+        folder = os.path.join(os.path.dirname(spec.origin), "databases")
+        with open(os.path.join(folder, "iso3166-1.json"), "rb") as fh:
+            found = frozenset(entry["alpha_2"] for entry in json.load(fh)["3166-1"])
+        if found and all(type(code) is str for code in found):
+            return found
+    except (AttributeError, TypeError, OSError, ValueError, KeyError, ImportError):
+        pass
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+COUNTRIES: frozenset[str] = _countries()
 UNITS: frozenset[str] = frozenset({"KG", "T", "L", "NO", "PCS", "DOZ", "DPR", "SME", "M2"})
 PROGRAMS: frozenset[str] = frozenset({"TRQ", "TPL"})
 
@@ -64,9 +85,29 @@ def check_digit(first10: str) -> int:
 
 def valid_entry_number(value: str) -> bool:
     """Filer code, 7-digit serial and a correct check digit (condition 211 otherwise)."""
-    if ENTRY_NUMBER_PATTERN.fullmatch(value) is None:
-        return False
-    return check_digit(value[:10]) == int(value[10])
+    # `check_digit` by parts, each a look-up: the filer code's share, then the digits two at a
+    # time (the first doubled, the second plain) and four at a time.  A right check digit d is
+    # the one that makes total + d a multiple of ten, so it is added as a plain digit.
+    head = _FILERS.get(value[:3])
+    if head is None:
+        if ENTRY_NUMBER_PATTERN.fullmatch(value) is None:
+            return False
+        head = _FILERS[value[:3]] = _PLAIN[value[0]] + _DOUBLED[value[1]] + _PLAIN[value[2]]
+    elif not (len(value) == 11 and value.isascii() and value[3:].isdigit()):
+        return False  # a filer code met before (so of the form): the pattern's [0-9]{8}
+    quad = _QUADS.get(value[5:9])
+    if quad is None:
+        quad = _QUADS[value[5:9]] = _PAIRS[value[5:7]] + _PAIRS[value[7:9]]
+    return (head + _PAIRS[value[3:5]] + quad + _PAIRS[value[9:11]]) % 10 == 0
+
+
+# The share of a filer code in `check_digit` (its 1st and 3rd characters plain, the 2nd doubled):
+# at most 36³ codes, each of the pattern's [A-Z0-9]{3}; and of four digits (at most 10⁴), both
+# filled as met.
+_FILERS: dict[str, int] = {}
+_QUADS: dict[str, int] = {}
+# The share of two digits, the first doubled and the second plain.
+_PAIRS = {a + b: _DOUBLED[a] + _PLAIN[b] for a in "0123456789" for b in "0123456789"}
 
 
 def valid_filer_code(value: str) -> bool:

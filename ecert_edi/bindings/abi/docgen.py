@@ -23,7 +23,8 @@ DOC_PATH = _doc_path()
 FORMAT_LEGEND = [
     ("ID", "record identifier", "the literal identifier of the record"),
     ("AN", "alphanumeric", "left-justified, space-filled; `A-Z 0-9 space - / . , & ' ( ) #`"),
-    ("N", "numeric", "right-justified, zero-filled, digits only"),
+    ("N", "numeric", "right-justified, zero-filled, digits only; a count or a number in order "
+     "(batch, line, column) is a number in JSON, a code or identifier a string of its digits"),
     ("Q", "quantity", "N with 2 implied decimal places: `000000012550` = 125.50"),
     ("D", "date", "MMDDYY, a real calendar date, year 20YY"),
     ("T", "time", "HHMMSS, 00-23 / 00-59 / 00-59"),
@@ -79,6 +80,8 @@ def _notes(f: Field) -> str:
         parts.append(f"read for {', '.join(f.actions)}")
     if f.missing != "005":
         parts.append(f"absent: condition {f.missing}")
+    if f.fmt == "N":  # the layout's `count` decides how docs/json.md writes the field
+        parts.append("JSON: a number" if f.count else f"JSON: a string of {f.length} digits")
     return _cell("; ".join(parts))
 
 

@@ -203,8 +203,12 @@ def encoder(field: Field, rid: str):
     return time
 
 
-def pattern(field: Field, rid: str) -> str:
-    """A regular expression the text of a well-formed field matches (blank allowed)."""
+def pattern(field: Field, rid: str, capture: bool = False) -> str:
+    """A regular expression the text of a well-formed field matches (blank allowed).
+
+    With `capture`, a field with a value is a group: its whole text for AN and C, its digits
+    for N, Q, D and T (so the group is None when the field is blank).  The language is the same.
+    """
     n = field.length
     fmt = field.fmt
     if fmt == "ID":
@@ -212,8 +216,9 @@ def pattern(field: Field, rid: str) -> str:
     if fmt == "F":
         return f"{PRINTABLE_CLASS}{{{n}}}"
     if fmt in ("AN", "C"):
-        return f"{AN_CLASS}{{{n}}}"
-    return f"(?:[0-9]{{{n}}}| {{{n}}})"  # N, Q, D, T
+        return f"({AN_CLASS}{{{n}}})" if capture else f"{AN_CLASS}{{{n}}}"
+    digits = f"([0-9]{{{n}}})" if capture else f"[0-9]{{{n}}}"
+    return f"(?:{digits}| {{{n}}})"  # N, Q, D, T
 
 
 # Every character of Latin-1 (a byte of the input) outside AN, mapped to a space.

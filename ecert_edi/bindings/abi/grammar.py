@@ -1,126 +1,126 @@
-"""The transmission grammar: Lark's LALR parser of grammars/transmission.lark, its steps remembered.
+"""The transmission grammar as the walker reads it: a table of LALR steps, cached.
 
-Lark is driven only through its public interface: `Lark.parse_interactive`, the interactive
-parser's `copy`, `feed_token` and `choices`, and the transformer, which Lark calls once per rule
-it reduces (docs: "Tree Construction Reference"; `transformer=` applies it while parsing).
+The grammar is grammars/transmission.lark, parsed by Lark's LALR parser (`lalr.py`).  The walker
+needs only each state's step for each record type, so that table is explored from Lark once,
+whole, and kept in the user's cache (`cache.py`) under the grammar's text and Lark's version: a
+start that finds it imports no Lark at all, and one that does not builds the same table.
 """
 
 from __future__ import annotations
 
-import threading
+import re
 from functools import cache
 
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedInput
+from ecert_edi.bindings.abi import cache as derived
+from ecert_edi.bindings.abi.layouts import grammars_path
+from ecert_edi.bindings.abi.records import token_types
 
-from ecert_edi.bindings.abi.layouts import GRAMMARS_DIR
-from ecert_edi.bindings.abi.records import RecordLexer
-
-
-class GrammarShapeError(RuntimeError):
-    """The grammar builds trees whose children are not its rules' symbols (a project defect)."""
+TABLE_FORMAT = 1  # of the table's cached form and of the exploration that builds it
+# what tests and tools reach through this module; they live in lalr.py, loaded on demand
+_LALR = frozenset({"GrammarShapeError", "Transitions", "grammar"})
 
 
-class _Reductions(Transformer):
-    """Reduces every rule to nothing: the grammar checks order, the walker keeps the records.
+def __getattr__(name: str):
+    if name in _LALR:
+        from ecert_edi.bindings.abi import lalr
 
-    A thread that sets `local.log` to a list is told, in order, each rule Lark reduces and the
-    number of its children, which is how `Transitions` follows the parser's stack of symbols.
+        return getattr(lalr, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def grammar_text() -> str:
+    with open(grammars_path("transmission.lark"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+class Table:
+    """The walk table of one direction: for each state, the state each accepted terminal leads to.
+
+    A terminal a row does not list is refused (-1).  The table is complete for every terminal the
+    walker can meet (the types `token_type` gives and those Lark lists), so it decides exactly as
+    Lark's parser does.  It is never changed once made, so threads share it without a lock.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.local = threading.local()
+    __slots__ = ("_choices", "direction", "start", "table")
 
-    def __default__(self, data, children, meta):
-        log = getattr(self.local, "log", None)
-        if log is not None:
-            log.append((str(data), len(children)))
-
-
-_REDUCTIONS = _Reductions()
-
-
-@cache
-def grammar() -> Lark:
-    """The LALR parser of grammars/transmission.lark, with a start rule per direction."""
-    text = (GRAMMARS_DIR / "transmission.lark").read_text()
-    return Lark(text, parser="lalr", lexer=RecordLexer, start=["inbound", "response"],
-                transformer=_REDUCTIONS)
-
-
-class Transitions:
-    """Lark's LALR parser over record tokens, with its transitions remembered.
-
-    With a discarding transformer the parser's whole state is its stack, and the grammar keeps
-    that stack shallow, so there are few states.  Each is given a number and kept as one of Lark's
-    interactive parsers standing in it.  The first time a token arrives in a state, a copy of that
-    parser takes the token (shift, reductions, or an error) and the resulting state is remembered,
-    so the tables decide every record while a repeated step costs a dictionary look-up.
-
-    A state is named by the symbols on Lark's stack (the viable prefix), followed from what Lark
-    itself does: the token shifted, and each reduction it reports to the transformer (the rule
-    and its number of children, which replace that many symbols).  The prefix determines Lark's
-    stack of LALR states, so two parsers with the same prefix are the same parser state.  (Lark's
-    own equality of parser states compares only the stack depth and the top state, which is not
-    enough here, and its immutable interactive parsers cannot be hashed.)
-    """
-
-    def __init__(self, direction: str):
+    def __init__(self, direction: str, start: int, table: list[dict[str, int]],
+                 choices: list[list[str]]):
         self.direction = direction
-        self.parsers: list = []  # per state, a Lark interactive parser standing in it
-        self.stacks: list[tuple[str, ...]] = []  # per state, the symbols on Lark's stack
-        self.numbers: dict[tuple[str, ...], int] = {}
-        self.table: list[dict[str, int]] = []
-        self._lock = threading.Lock()
-        self.start = self._number((), grammar().parse_interactive(start=direction))
-
-    def _number(self, stack: tuple[str, ...], parser) -> int:
-        n = self.numbers.get(stack)
-        if n is None:
-            n = self.numbers[stack] = len(self.stacks)
-            self.stacks.append(stack)
-            self.parsers.append(parser)
-            self.table.append({})
-        elif parser.choices() != self.parsers[n].choices():
-            raise GrammarShapeError(
-                f"two {self.direction} parser states share the symbols {' '.join(stack)}: "
-                "the grammar must not inline rules or filter terminals out of its trees"
-            )
-        return n
+        self.start = start
+        self.table = table
+        self._choices = choices
 
     def step(self, state: int, ttype: str) -> int:
         """The state after a token, or -1 when the grammar does not accept it here."""
-        nxt = self.table[state].get(ttype)
-        if nxt is None:
-            with self._lock:
-                nxt = self.table[state].get(ttype)
-                if nxt is None:
-                    nxt = self.table[state][ttype] = self._parse(state, ttype)
-        return nxt
-
-    def _parse(self, state: int, ttype: str) -> int:
-        parser = self.parsers[state].copy()
-        log: list[tuple[str, int]] = []
-        _REDUCTIONS.local.log = log
-        try:
-            parser.feed_token(Token(ttype, ""))
-        except UnexpectedInput:
-            return -1
-        finally:
-            _REDUCTIONS.local.log = None
-        stack = list(self.stacks[state])
-        for symbol, size in log:
-            del stack[len(stack) - size:]
-            stack.append(symbol)
-        stack.append(ttype)
-        return self._number(tuple(stack), parser)
+        return self.table[state].get(ttype, -1)
 
     def choices(self, state: int) -> list[str]:
         """The terminals Lark's table lists for a state (some may still fail after reductions)."""
-        return sorted(t for t in self.parsers[state].choices() if t.isupper() and t != "$END")
+        return self._choices[state]
+
+    def value(self) -> dict:
+        """The table as plain data, for the cache."""
+        return {"start": self.start, "table": self.table, "choices": self._choices}
+
+    @classmethod
+    def of_value(cls, direction: str, value) -> Table | None:
+        """The table a cached value describes, or None when it is not a well-formed table."""
+        if not isinstance(value, dict):
+            return None
+        start, table, choices = value.get("start"), value.get("table"), value.get("choices")
+        if not (isinstance(table, list) and isinstance(choices, list)
+                and len(table) == len(choices) and type(start) is int
+                and 0 <= start < len(table)):
+            return None
+        states = range(len(table))
+        for row, listed in zip(table, choices):
+            if not (isinstance(row, dict) and isinstance(listed, list)
+                    and all(type(n) is int and n in states for n in row.values())
+                    and all(isinstance(t, str) for t in listed)):
+                return None
+        return cls(direction, start, table, choices)
+
+
+_VERSION = re.compile(r"""^__version__\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
+def lark_version() -> str:
+    """Lark's version, read from its package without importing it (importing Lark is most of a
+    cold start); imported when its source does not say it plainly."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("lark")
+        with open(spec.origin, encoding="utf-8") as fh:
+            found = _VERSION.search(fh.read())
+    except (AttributeError, TypeError, OSError, ValueError, ImportError):
+        found = None
+    if found is not None:
+        return found.group(1)
+    import lark
+
+    return lark.__version__
+
+
+def _inputs(direction: str) -> dict[str, str]:
+    """Everything a direction's table depends on, compared whole before a cached one is used."""
+    return {
+        "format": str(TABLE_FORMAT),
+        "direction": direction,
+        "grammar": grammar_text(),
+        "lark": lark_version(),
+        "terminals": " ".join(sorted(token_types(direction))),
+    }
 
 
 @cache
-def transitions(direction: str) -> Transitions:
-    return Transitions(direction)
+def transitions(direction: str) -> Table:
+    """The walk table of a direction: from the cache, else explored from Lark and cached."""
+    inputs = _inputs(direction)
+    table = Table.of_value(direction, derived.load("transitions", inputs))
+    if table is None:
+        from ecert_edi.bindings.abi.lalr import Transitions
+
+        table = Transitions(direction).explore(token_types(direction))
+        derived.store("transitions", inputs, table.value())
+    return table

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
-from pathlib import Path
+import os
+from typing import NamedTuple
+
+from ecert_edi.bindings.abi import cache
 
 RECORD_LENGTH = 80
 FORMATS = frozenset({"ID", "AN", "N", "Q", "D", "T", "C", "F"})
@@ -17,8 +18,9 @@ class LayoutError(Exception):
     """The layout file breaks one of its invariants (a defect of the project, not of input)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+# Field and Layout are immutable records: NamedTuple rather than a frozen dataclass, which costs
+# ten times as much to make, and every start of the command makes them.
+class Field(NamedTuple):
     """One field of a record layout: where it sits and how it is written."""
 
     name: str
@@ -31,6 +33,7 @@ class Field:
     missing: str = "005"  # the condition for an absent mandatory value
     min: int | None = None  # the smallest value of a numeric field
     echo: bool = False  # a response echo of an inbound value, blank when that was unreadable
+    count: bool = False  # fmt N: counts or numbers things in order (not a code): a JSON number
     note: str = ""
 
     @property
@@ -57,8 +60,7 @@ class Field:
         return self.actions is None or action in self.actions
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(NamedTuple):
     """One record type: its identifier and its fields, in column order."""
 
     rid: str
@@ -90,14 +92,33 @@ class Layout:
 _DATA_FIELDS: dict[str, tuple[tuple[Field, ...], tuple[Field, ...]]] = {}
 
 
-def _grammars_dir() -> Path:
-    installed = Path(__file__).with_name("grammars")
-    if installed.is_dir():
+def _grammars_dir() -> str:
+    # os.path rather than pathlib: pathlib (with urllib.parse) is a tenth of a small start
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "grammars")
+    if os.path.isdir(installed):
         return installed
-    return Path(__file__).resolve().parents[3] / "grammars"
+    root = os.path.realpath(__file__)
+    for _ in range(4):  # abi, bindings, ecert_edi, then the checkout holding grammars/
+        root = os.path.dirname(root)
+    return os.path.join(root, "grammars")
 
 
-GRAMMARS_DIR = _grammars_dir()
+_GRAMMARS = _grammars_dir()
+
+
+def grammars_path(name: str) -> str:
+    """The path of a file of the grammars folder."""
+    return os.path.join(_GRAMMARS, name)
+
+
+def __getattr__(name: str):
+    # GRAMMARS_DIR, the folder as a Path, made when first asked for (see _grammars_dir)
+    if name == "GRAMMARS_DIR":
+        from pathlib import Path
+
+        return Path(_GRAMMARS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check(layout: Layout) -> None:
@@ -117,6 +138,8 @@ def _check(layout: Layout) -> None:
             raise LayoutError(f"{where} is a code field without codes")
         if f.fmt != "C" and f.codes:
             raise LayoutError(f"{where} lists codes but is not a code field")
+        if f.count and f.fmt != "N":
+            raise LayoutError(f"{where} is a count but not a numeric field")
         if f.name in names:
             raise LayoutError(f"{where} is defined twice")
         names.add(f.name)
@@ -132,11 +155,48 @@ def _check(layout: Layout) -> None:
         raise LayoutError(f"{layout.rid} has unknown direction {layout.direction!r}")
 
 
-def load_layouts(path: Path | None = None) -> dict[str, Layout]:
+def load_layouts(path: str | os.PathLike | None = None) -> dict[str, Layout]:
     """Read and check a layout file; the result maps record identifier to layout."""
-    path = path or GRAMMARS_DIR / "layouts.toml"
+    path = path or grammars_path("layouts.toml")
     with open(path, "rb") as fh:
-        data = tomllib.load(fh)
+        raw = fh.read()
+    inputs = _cache_inputs(raw)
+    if inputs is not None:
+        data = cache.load("layouts", inputs)
+        if data is not None:
+            try:
+                return _layouts_of(data)
+            except (LookupError, TypeError, ValueError, AttributeError):
+                pass  # a cached value of another shape than the parser's: parse again
+    import tomllib  # only when the cache cannot answer: parsing TOML is most of a cold start
+
+    data = tomllib.loads(raw.decode("utf-8"))
+    layouts = _layouts_of(data)
+    if inputs is not None and json_safe(data):
+        cache.store("layouts", inputs, data)
+    return layouts
+
+
+def _cache_inputs(raw: bytes) -> dict[str, str] | None:
+    """What a cached parse of a layout file depends on: its text (None: not UTF-8, so not TOML)."""
+    try:
+        return {"layouts.toml": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        return None
+
+
+def json_safe(value) -> bool:
+    """Whether JSON gives `value` back equal and of the same types (TOML dates and floats do not
+    all survive; such a file is parsed every time rather than cached)."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and json_safe(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(json_safe(v) for v in value)
+    return value is None or isinstance(value, (str, int))  # bool is an int
+
+
+def _layouts_of(data: dict) -> dict[str, Layout]:
+    """The checked layouts of a parsed layout file."""
     layouts: dict[str, Layout] = {}
     for rid, rec in data["records"].items():
         fields = []
@@ -154,6 +214,7 @@ def load_layouts(path: Path | None = None) -> dict[str, Layout]:
                     missing=f.get("missing", "005"),
                     min=f.get("min"),
                     echo=f.get("echo", False),
+                    count=f.get("count", False),
                     note=f.get("note", ""),
                 )
             )

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 # Longer lines are only ever reported (002), so a line is read at most this far; the rest of it is
@@ -30,7 +26,7 @@ class Source:
     """
 
     def __init__(self, source: str | os.PathLike | bytes | BinaryIO):
-        self._path: Path | None = None
+        self._path: str | os.PathLike | None = None
         self._data: bytes | None = None
         self._file: BinaryIO | None = None
         if isinstance(source, bytes):
@@ -40,9 +36,9 @@ class Source:
             self._file = _spool(sys.stdin.buffer)
             self.name = "<stdin>"
         elif isinstance(source, (str, os.PathLike)):
-            self._path = Path(source)
+            self._path = source
             self.name = str(source)
-            if self._path.is_dir():
+            if os.path.isdir(source):
                 raise SourceError(f"{source}: is a directory")
             try:
                 self._file = open(self._path, "rb")  # noqa: SIM115 - kept for both passes
@@ -99,8 +95,13 @@ class _Unclosable:
         return False
 
 
-def _spool(stream: BinaryIO) -> tempfile.SpooledTemporaryFile:
-    # kept open for the second pass; Source owns it for the life of the run
+def _spool(stream: BinaryIO):
+    # kept open for the second pass; Source owns it for the life of the run.  (tempfile and
+    # shutil are imported here: only standard input and streams need them, and they are slow to
+    # import for a command that reads a three-line file.)
+    import shutil
+    import tempfile
+
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
     shutil.copyfileobj(stream, spool)
     spool.seek(0)
@@ -116,8 +117,24 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, str, int]]:
 
     Text is decoded byte for byte (latin-1), so a column is a byte position; the line ending (LF or
     CR LF) is removed; text holds at most LINE_LIMIT characters and true length tells the rest.
-    The file is read in large blocks split in C; a line without an end is kept only up to
-    LINE_LIMIT, so a binary file without line endings never fills memory.
+    """
+    for first, texts, lengths in iter_blocks(stream):
+        for number, text in enumerate(texts, first):
+            if text:  # zero-length lines are ignored, but counted
+                yield number, text, len(text) if lengths is None else lengths.get(number, len(text))
+
+
+def iter_blocks(stream: BinaryIO) -> Iterator[tuple[int, list[str], dict[int, int] | None]]:
+    """The physical lines of a stream, a block at a time: (number of the block's first line, the
+    text of each of its lines, their true lengths).
+
+    A text is as `iter_lines` gives it, "" for a line of no length (which counts but is no
+    record).  The true length of a line is len(text) except where `lengths` (None when there is
+    no such line in the block) says otherwise, by line number: a line cut at LINE_LIMIT.  The file
+    is read in large blocks split in C; what is left to do line by line in Python (a CR to drop, a
+    line to cut) is done only for a block that needs it, so reading costs a record a share of a
+    few C calls.  A line without an end is kept only up to LINE_LIMIT, so a binary file without
+    line endings never fills memory.
     """
     number = 0
     kept, total, last = "", 0, ""  # a line not yet ended: its start, true length, last character
@@ -125,25 +142,24 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, str, int]]:
         block = stream.read(BLOCK)
         if not block:
             break
-        pieces = block.decode("latin-1").split("\n")  # byte for byte: one character a byte
-        tail = pieces.pop()
-        for piece in pieces:
-            number += 1
-            length = len(piece)
-            end = piece[-1:]
-            if total:  # the end of a line begun in an earlier block
-                length += total
-                end = end or last
-                piece = (kept + piece)[:LINE_LIMIT]
-                kept, total = "", 0
-            if end == "\r":  # CR LF: the CR is the line ending, not the record
-                length -= 1
-                if len(piece) > length:
-                    piece = piece[:length]
-            if len(piece) > LINE_LIMIT:
-                piece = piece[:LINE_LIMIT]
-            if length:  # zero-length lines are ignored, but counted
-                yield number, piece, length
+        texts = block.decode("latin-1").split("\n")  # byte for byte: one character a byte
+        tail = texts.pop()
+        if texts:
+            first = number + 1
+            number += len(texts)
+            lengths = None
+            start = 0
+            if total:  # the first line began in an earlier block
+                text, length = _continued(texts[0], kept, total, last)
+                texts[0] = text
+                if length != len(text):
+                    lengths = {first: length}
+                kept, total, start = "", 0, 1
+            if b"\r" in block:  # CR LF: the CR is the line ending, not the record
+                texts[start:] = [t[:-1] if t[-1:] == "\r" else t for t in texts[start:]]
+            if max(map(len, texts)) > LINE_LIMIT:
+                lengths = _cut(texts, first, lengths)
+            yield first, texts, lengths
         if tail:
             if len(kept) < LINE_LIMIT:
                 kept = (kept + tail)[:LINE_LIMIT]
@@ -151,7 +167,31 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, str, int]]:
             last = tail[-1:]
     if total:  # the last line may lack an ending
         number += 1
-        yield from _last_line(number, kept, total, last)
+        for _, text, length in _last_line(number, kept, total, last):
+            yield number, [text], ({number: length} if length != len(text) else None)
+
+
+def _continued(piece: str, kept: str, total: int, last: str) -> tuple[str, int]:
+    """The text and true length of a line begun in an earlier block (`kept`, of `total`
+    characters, the last `last`) and ended by `piece`."""
+    length = len(piece) + total
+    end = piece[-1:] or last
+    piece = (kept + piece)[:LINE_LIMIT]
+    if end == "\r":  # CR LF: the CR is the line ending, not the record
+        length -= 1
+        if len(piece) > length:
+            piece = piece[:length]
+    return (piece if length else ""), length
+
+
+def _cut(texts: list[str], first: int, lengths: dict[int, int] | None) -> dict[int, int]:
+    """Cut every line longer than LINE_LIMIT, in place; the true lengths, by line number."""
+    lengths = dict(lengths or {})
+    for i, text in enumerate(texts):
+        if len(text) > LINE_LIMIT:
+            lengths[first + i] = len(text)
+            texts[i] = text[:LINE_LIMIT]
+    return lengths
 
 
 def _last_line(number: int, kept: str, total: int, last: str):
@@ -166,6 +206,8 @@ class ContentHash:
     """SHA-256 of the records after normalising endings to LF and padding each record to 80 columns."""
 
     def __init__(self):
+        import hashlib  # here, not at import: `ecert validate` hashes nothing
+
         self._h = hashlib.sha256()
 
     def add(self, text: str, length: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ecert_edi.domain.conditions import Condition
 from ecert_edi.domain.transactions import Envelope, Transaction
@@ -24,6 +24,19 @@ __all__ = [
 ]
 
 
+if TYPE_CHECKING:
+    from ecert_edi.bindings.abi.parsed import ParsedFile, parse_file
+
+
+def __getattr__(name: str):
+    # a whole file in memory is for translation and tests: its module is loaded when asked for
+    if name in ("ParsedFile", "parse_file"):
+        from ecert_edi.bindings.abi import parsed
+
+        return getattr(parsed, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def check_envelope(source, direction: str = "inbound", content_hash: bool = True) -> Envelope:
     """The first pass: envelope and batch structure, counts and the content hash; no transaction
     is decoded.  Its result says which batches (and whether the transmission) are rejected."""
@@ -39,33 +52,6 @@ def parse_events(source, direction: str = "inbound") -> Iterator:
     Memory stays bounded: only the current transaction is held.
     """
     return Walker(source, direction).events()
-
-
-@dataclass
-class ParsedFile:
-    """A whole file in memory (for translation and tests): its events, envelope and conditions."""
-
-    events: list
-    envelope: Envelope
-    conditions: list[Condition] = field(default_factory=list)
-
-
-def parse_file(source, direction: str = "inbound") -> ParsedFile:
-    walker = Walker(source, direction, content_hash=True)
-    events = list(walker.events())
-    conditions = list(walker.envelope.conditions)
-    for ev in events:
-        conditions.extend(_conditions_of(ev))
-    return ParsedFile(events, walker.envelope, sorted(set(conditions)))
-
-
-def _conditions_of(ev) -> list[Condition]:
-    # a stray's conditions are already the batch's or the transmission's
-    if isinstance(ev, Transaction):
-        return ev.conditions
-    if isinstance(ev, BatchEnd):
-        return ev.info.conditions
-    return []
 
 
 def iter_conditions(source, direction: str = "inbound", extra=None) -> Iterator[Condition]:

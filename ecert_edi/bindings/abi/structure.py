@@ -25,7 +25,7 @@ from ecert_edi.domain.transactions import (
     Sender,
     Transaction,
 )
-from ecert_edi.bindings.abi.reader import ContentHash, Source, as_source, iter_lines
+from ecert_edi.bindings.abi.reader import ContentHash, Source, as_source, iter_blocks
 
 START, OUTSIDE, IN_BATCH, AFTER_Z = range(4)
 REPAIR_DEPTH = 4
@@ -58,6 +58,7 @@ class Walker:
         self.reads_details = True
         self.records = 0  # records from the first through Z, for the Z record count
         self.seq = 0
+        self._runs: dict[int, tuple[str, int] | None] = {}  # by state: what `_run_from` says
 
     # -- conditions -------------------------------------------------------------------------
     def _transmission(self, code: str, line: int = 0, column: int = 0) -> Condition:
@@ -101,56 +102,99 @@ class Walker:
         direction = self.direction
         headers = self.header_ids
         transaction_ids = TRANSACTION_IDS[direction]
-        table, step = self.grammar.table, self.grammar.step
+        table = self.grammar.table  # complete: a terminal a state does not list is refused
         decoders = self.decoders
-        count = line = 0
+        count = 0
+        # A run: detail records of one type in a row (an entry's E1 lines), the first taking the
+        # grammar to a state the next ones leave it in.  While one lasts nothing but the record
+        # changes, so a record that continues it is decoded straight away, and counted (and the
+        # state set) when the run ends.
+        run = run_decoder = run_details = run_conditions = run_state = None
+        run_match = run_fast = run_columns = None
+        pending = 0  # records of the run not yet counted in self.records and the batch's count
+        follows = self._runs
         with self.source.open() as fh:
-            for line, text, length in iter_lines(fh):
-                count += 1
-                if hash_add is not None:
-                    hash_add(text, length)
-                # The common case, inline: a transaction record the grammar accepts inside a batch
-                # of a known application.  Everything else takes the general path.
-                rid = text[:2]
-                batch = self.batch
-                if rid in transaction_ids and batch is not None and batch.application is not None:
-                    state = self.state
-                    nxt = table[state].get(rid)
-                    if nxt is None:
-                        nxt = step(state, rid)
-                    if nxt >= 0:
-                        self.state = nxt
-                        self.records += 1
-                        batch.record_count += 1
-                        txn = self.txn
-                        if rid in headers:
-                            if txn is not None:
-                                yield txn
-                            batch.transaction_count += 1
-                            self.txn = self._transaction(rid, line, text, length)
-                        elif txn is not None and self.reads_details:
-                            decoder = decoders[rid]
-                            if length == RECORD_LENGTH and decoder.well_formed(text) is not None:
-                                conds = []  # a well-formed record: straight to its decoder
-                                values = decoder.fast(text, line, conds, None)
-                                if conds:
-                                    txn.details.append(decoder.record(line, values, text, conds))
-                                else:  # the usual record: nothing faulty to find
-                                    txn.details.append(Record(rid, line, values, text,
-                                                              decoder.columns))
-                            else:
-                                record, conds = decoder.decode(text, line, length, None)
-                                txn.details.append(record)
-                            if conds:
-                                txn.conditions.extend(conds)
-                        else:
-                            self._detail(rid, line, text, length)
+            for first, texts, lengths in iter_blocks(fh):
+                count += len(texts) - texts.count("")  # zero-length lines are no records
+                for line, text in enumerate(texts, first):
+                    # (a match is 80 columns: no cut line is in a block without `lengths`)
+                    if (text[:2] == run and lengths is None
+                            and (match := run_match(text)) is not None):
+                        conds = []
+                        values = run_fast(match.groups(), line, conds, None)
+                        if conds:
+                            run_details.append(run_decoder.record(line, values, text, conds))
+                            run_conditions.extend(conds)
+                        else:  # the usual record: nothing faulty to find
+                            run_details.append(Record(run, line, values, text, run_columns))
+                        pending += 1
                         continue
-                yield from self._record(token_type(text, direction), line, text, length)
+                    if pending:
+                        self.state = run_state
+                        self.records += pending
+                        self.batch.record_count += pending
+                        pending = 0
+                    run = None
+                    if not text:
+                        continue
+                    length = len(text) if lengths is None else lengths.get(line, len(text))
+                    if hash_add is not None:
+                        hash_add(text, length)
+                    # The common case, inline: a transaction record the grammar accepts inside a
+                    # batch of a known application.  Everything else takes the general path.
+                    rid = text[:2]
+                    batch = self.batch
+                    if (rid in transaction_ids and batch is not None
+                            and batch.application is not None):
+                        nxt = table[self.state].get(rid, -1)
+                        if nxt >= 0:
+                            self.state = nxt
+                            self.records += 1
+                            batch.record_count += 1
+                            txn = self.txn
+                            if rid in headers:
+                                if txn is not None:
+                                    yield txn
+                                batch.transaction_count += 1
+                                self.txn = self._transaction(rid, line, text, length)
+                            elif txn is not None and self.reads_details:
+                                _decode_detail(decoders[rid], txn, line, text, length)
+                            else:
+                                self._detail(rid, line, text, length)
+                                continue
+                            txn = self.txn
+                            if hash_add is None and txn is not None and self.reads_details:
+                                follow = follows.get(nxt, False)
+                                if follow is False:
+                                    follow = follows[nxt] = self._run_from(nxt)
+                                if follow is not None:  # the next record may begin a run
+                                    run, run_state = follow
+                                    run_decoder = decoders[run]
+                                    run_match = run_decoder.well_formed
+                                    run_fast = run_decoder.fast_groups
+                                    run_columns = run_decoder.columns
+                                    run_details, run_conditions = txn.details, txn.conditions
+                            continue
+                    yield from self._record(token_type(text, direction), line, text, length)
+        if pending:
+            self.state = run_state
+            self.records += pending
+            self.batch.record_count += pending
         envelope.record_count = count
         yield from self._end()
         if self.hash is not None:
             envelope.content_hash = self.hash.hexdigest()
+
+    def _run_from(self, state: int) -> tuple[str, int] | None:
+        """The detail type that can run from a state, and the state its records stay in: the one
+        detail type whose record leads to a state that another of its records leaves unchanged."""
+        table = self.grammar.table
+        found = []
+        for rid in sorted(TRANSACTION_IDS[self.direction] - self.header_ids):
+            after = table[state].get(rid, -1)
+            if after >= 0 and table[after].get(rid, -1) == after:
+                found.append((rid, after))
+        return found[0] if len(found) == 1 else None
 
     def _record(self, ttype: str, line: int, text: str, length: int) -> Iterator:
         if self.phase == AFTER_Z:
@@ -335,7 +379,17 @@ class Walker:
         self.seq += 1
         if not self.decode_transactions:
             return None
-        record, conds = self.decoders[ttype].decode(text, line, length)
+        decoder = self.decoders[ttype]
+        match = decoder.well_formed(text) if length == RECORD_LENGTH else None
+        if match is not None:
+            conds: list[Condition] = []  # a well-formed header: straight to its decoder
+            values = decoder.fast_groups(match.groups(), line, conds)  # for its own action
+            if conds:
+                record = decoder.record(line, values, text, conds)
+            else:
+                record = Record(ttype, line, values, text, decoder.columns)
+        else:
+            record, conds = decoder.decode(text, line, length)
         txn = TRANSACTION_CLASSES[ttype](record, [], conds, self.seq)
         # a void reads only its key, and a cancel's lines are not checked (spec 6.1, 6.2)
         self.reads_details = txn.reads_details
@@ -367,6 +421,24 @@ class Walker:
         rid = ttype if ttype in LAYOUTS else (ttype[0] if ttype.startswith("B_") else text[:2])
         columns = DECODERS[self.direction][rid].columns if rid in self.decoders else {}
         return Record(rid, line, {}, text[:RECORD_LENGTH].ljust(RECORD_LENGTH), columns)
+
+
+def _decode_detail(decoder, txn: Transaction, line: int, text: str, length: int) -> None:
+    """A detail record decoded into its transaction, its conditions with the transaction's."""
+    match = decoder.well_formed(text) if length == RECORD_LENGTH else None
+    if match is not None:
+        conds: list[Condition] = []  # a well-formed record: straight to its decoder
+        values = decoder.fast_groups(match.groups(), line, conds, None)
+        if conds:
+            txn.details.append(decoder.record(line, values, text, conds))
+            txn.conditions.extend(conds)
+        else:  # the usual record: nothing faulty to find
+            txn.details.append(Record(decoder.rid, line, values, text, decoder.columns))
+        return
+    record, conds = decoder.decode(text, line, length, None)
+    txn.details.append(record)
+    if conds:
+        txn.conditions.extend(conds)
 
 
 def _column(rid: str, name: str) -> int:

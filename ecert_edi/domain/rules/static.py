@@ -48,17 +48,19 @@ def entry_conditions(txn: Transaction, sender: Sender) -> list[Condition]:
     """103, 211-216 of an EN transaction."""
     e0 = txn.header
     out: list[Condition] = []
-    number = e0.get("entry_number")
+    values = e0.values  # read directly: this runs for every entry of a file
+    try:
+        number, ior, action = values["entry_number"], values["ior_number"], values["action"]
+    except KeyError:  # a header without its fields (no decoder makes one): as Record.get says
+        number, ior, action = e0.get("entry_number"), e0.get("ior_number"), e0.get("action")
     if number is not None:
         if not valid_entry_number(number):
             out.append(e0.fault("211", "entry_number"))
         filer = sender.code
         if filer is not None and number[:3] != filer:
             out.append(e0.fault("212", "entry_number"))
-    ior = e0.get("ior_number")
     if ior is not None and not valid_ior(ior):
         out.append(e0.fault("103", "ior_number"))
-    action = e0.get("action")
     if not txn.reads_details:
         if txn.details:
             out.append(txn.details[0].fault("215", "record_identifier"))

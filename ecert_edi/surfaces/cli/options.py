@@ -8,15 +8,16 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from ecert_edi.domain.clock import CLOCK_FORMAT
 from ecert_edi.domain.conditions import Condition
-from ecert_edi.store import LedgerStore, StoreError, open_store
-from ecert_edi.store.environments import ENVIRONMENTS, Ledgers
 from ecert_edi.surfaces.log import counted
+
+if TYPE_CHECKING:
+    from ecert_edi.store import LedgerStore
 
 __all__ = [
     "ClockType",
@@ -105,7 +106,9 @@ def fail(message: str, status: int = 1) -> NoReturn:
 
 
 environment_option = click.option(
-    "--environment", type=click.Choice(sorted(ENVIRONMENTS)), default="production",
+    # the names of store.environments.ENVIRONMENTS, spelt here: `validate` and `translate` import
+    # this module and must not pay for the store's (tests/test_environments.py keeps them equal)
+    "--environment", type=click.Choice(["production", "test"]), default="production",
     show_default=True,
     help="The ledger to read: production (P transmissions) or test (T), spec 4.5.")
 
@@ -115,6 +118,9 @@ def opened_store(path: str, environment: str = "production") -> Iterator[LedgerS
     """The existing ledger of an environment at path (never created: a mistyped path is not an
     empty ledger); a database that is missing or cannot be used ends the command with exit
     status 1. A test ledger never written to reads as empty."""
+    from ecert_edi.store import StoreError, open_store
+    from ecert_edi.store.environments import ENVIRONMENTS, Ledgers
+
     try:
         with Ledgers(path, open_store, create=False) as ledgers:
             store = ledgers.store(ENVIRONMENTS[environment])
