@@ -167,12 +167,12 @@ def run_commands(commands: list[list[str]]) -> float:
     return seconds
 
 
-def run_command(args: list[str], ok: tuple[int, ...] = (0,), stdout=subprocess.DEVNULL
-                ) -> float:
+def run_command(args: list[str], ok: tuple[int, ...] = (0,), stdout=subprocess.DEVNULL,
+                env: dict[str, str] | None = None) -> float:
     """Run a command; its wall time.  An exit status outside `ok` is an error."""
     started = time.perf_counter()
-    done = subprocess.run(args, stdout=stdout, stderr=subprocess.PIPE, env=child_env(),
-                          check=False)
+    done = subprocess.run(args, stdout=stdout, stderr=subprocess.PIPE,
+                          env=env if env is not None else child_env(), check=False)
     seconds = time.perf_counter() - started
     if done.returncode not in ok:
         tail = done.stderr.decode(errors="replace").strip()[-800:]
@@ -714,12 +714,19 @@ def _measure_startup(fig: Figures, cfg: Config, repeat: int, work: Path, only: s
     three = folder / "three-lines.txt"  # A, B, Q0: two conditions (no Y, no Z) to print
     three.write_text("".join((ROOT / "fixtures" / "spec" / "query.txt").read_text()
                              .splitlines(keepends=True)[:3]))
+    # As an installed package starts: with its bytecode compiled (pip compiles at install), here
+    # into a folder of the run, whatever PYTHONDONTWRITEBYTECODE the shell has; one warm-up each.
+    env = {k: v for k, v in child_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    commands = {"pass": ([sys.executable, "-c", "pass"], (0,)),
+                "validate": ([command, "validate", str(three)], (0, 1)),
+                "help": ([command, "--help"], (0,))}
+    for args, ok in commands.values():
+        run_command(args, ok=ok, env=env)
     log(f"(i) start-up, {cfg.startup_repeat} rounds")
     times = interleave("(i)", {
-        "pass": lambda: run_command([sys.executable, "-c", "pass"]),
-        "validate": lambda: run_command([command, "validate", str(three)], ok=(0, 1)),
-        "help": lambda: run_command([command, "--help"]),
-    }, cfg.startup_repeat)
+        name: (lambda args=args, ok=ok: run_command(args, ok=ok, env=env))
+        for name, (args, ok) in commands.items()}, cfg.startup_repeat)
     fig.pass_ms = statistics.median(times["pass"]) * 1000
     fig.validate_ms = statistics.median(times["validate"]) * 1000
     fig.help_ms = statistics.median(times["help"]) * 1000
