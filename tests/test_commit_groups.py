@@ -11,6 +11,7 @@ import pytest
 from abi import FILER, batch, record, to_bytes, transmission
 from txn_builders import entry_number
 
+from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file
 from ecert_edi.processing import transmission as processing
 from ecert_edi.store import SQLiteStore
@@ -87,3 +88,92 @@ def test_group_boundaries_anywhere_change_nothing(tmp_path, monkeypatch, every):
     reference = _run(tmp_path / "reference", files)
     monkeypatch.setattr(processing, "COMMIT_EVERY", every)
     assert _run(tmp_path / f"every-{every}", files) == reference
+
+
+# -- a group's state read ahead, together -------------------------------------------------------
+def _with_queries(folder):
+    """The certificates, and the entries of `_files` in three batches with queries between
+    them (a query ends a commit group: it is answered from the ledger the group before left)."""
+    cr, en = _files(folder)
+    records = [ln for ln in en.read_text().splitlines() if ln[:2] in ("E0", "E1")]
+    starts = [i for i, ln in enumerate(records) if ln.startswith("E0")]
+    third = len(starts) // 3
+    cut = [0, starts[third], starts[2 * third], len(records)]
+    query = [record("Q0", query_type="C", certificate_number=n)
+             for n in CERTS[:3]]
+    parts = []
+    for k in range(3):
+        parts.append(batch("EN", records[cut[k]:cut[k + 1]]))
+        if k < 2:
+            parts.append(batch("EC", query))
+    mixed = folder / "mixed.txt"
+    mixed.write_bytes(to_bytes(transmission(*parts, header={**FILER,
+                                                            "control_number": "B2X0000000G002"})))
+    return cr, mixed
+
+
+@pytest.mark.parametrize("every", [5, 1000])
+def test_reading_a_group_ahead_changes_nothing(tmp_path, monkeypatch, every):
+    """Entries and certificates read together at a group's start (Ledger.expect) decide exactly
+    what reading each when its transaction comes decides, queries between the groups too."""
+    files = _with_queries(tmp_path)
+    monkeypatch.setattr(processing, "COMMIT_EVERY", every)
+    ahead = _run(tmp_path / "ahead", files)
+    monkeypatch.setattr(Ledger, "expect", lambda self, numbers, keys=(): None)
+    one_by_one = _run(tmp_path / "one-by-one", files)
+    assert ahead == one_by_one
+    assert b"S1" in ahead[0]  # the queries were answered, with their usage rows
+
+
+def test_a_group_reads_its_entries_and_certificates_in_one_go(tmp_path, monkeypatch):
+    """Each entry and each certificate a group's transactions name is read once, in the
+    group's look-ups, not by one statement a transaction."""
+    cr, en = _files(tmp_path)
+    calls = {"entry": 0, "certificate": 0, "entries": 0, "certificates": 0}
+    for name in calls:
+        real = getattr(SQLiteStore, name)
+
+        def counted(self, *args, _real=real, _name=name, **kwargs):
+            calls[_name] += 1
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(SQLiteStore, name, counted)
+    monkeypatch.setattr(processing, "COMMIT_EVERY", 50)
+    folder = tmp_path / "db"
+    folder.mkdir()
+    with SQLiteStore(folder / "ecert.db") as store:
+        process_file(cr, store, folder / "out", CLOCK)
+        before = dict(calls)
+        outcome = process_file(en, store, folder / "out", CLOCK)
+        assert store.check_ledger() == []
+    groups = -(-outcome.transactions // 50)
+    assert calls["entry"] == before["entry"]  # no entry looked up on its own
+    assert calls["certificate"] == before["certificate"]
+    assert calls["entries"] - before["entries"] == groups
+    # certificates: read in the first group, then kept (one look-up a group at most)
+    assert 1 <= calls["certificates"] - before["certificates"] <= groups
+
+
+def test_completing_a_transmission_leaves_almost_no_free_pages(tmp_path, monkeypatch):
+    """The saved parts of a transmission are dropped before its whole response is kept: the
+    pages they free take the response, and the file is left with a page or two free, not the
+    pages the parts held (written the other way round, every one of them stayed free)."""
+    files = _files(tmp_path)
+    monkeypatch.setattr(processing, "COMMIT_EVERY", 20)  # many saved parts
+    saved = []
+    real = SQLiteStore.complete_transmission
+
+    def complete(self, transmission, parts):
+        (size,) = self.conn.execute("SELECT coalesce(sum(length(text)), 0) FROM response_chunks"
+                                    " WHERE transmission_id = ?", (transmission,)).fetchone()
+        saved.append(size)
+        return real(self, transmission, parts)
+
+    monkeypatch.setattr(SQLiteStore, "complete_transmission", complete)
+    _run(tmp_path / "run", files)
+    with sqlite3.connect(tmp_path / "run" / "ecert.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM response_chunks").fetchone() == (0,)
+        (free,) = conn.execute("PRAGMA freelist_count").fetchone()
+        (page,) = conn.execute("PRAGMA page_size").fetchone()
+    assert saved[-1] > 20 * page  # the parts held many pages
+    assert free * page * 10 < saved[-1]

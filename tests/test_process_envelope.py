@@ -77,15 +77,24 @@ def write(path: Path, lines: list[str], eol: str = "\n") -> Path:
 
 
 def dump(db: Path, skip: set[str] = frozenset()) -> dict[str, list[tuple]]:
-    """Every row of every table (in rowid order), to tell whether anything changed."""
+    """Every row of every table (in rowid order, or key order for a table WITHOUT ROWID), to
+    tell whether anything changed."""
     conn = sqlite3.connect(db)
     try:
-        tables = [name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall()
-                for t in tables if t not in skip}
+        tables = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
+        return {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY {_order(conn, t, sql)}').fetchall()
+                for t, sql in tables if t not in skip}
     finally:
         conn.close()
+
+
+def _order(conn: sqlite3.Connection, table: str, sql: str) -> str:
+    if "WITHOUT ROWID" not in sql.upper():
+        return "rowid"
+    key = sorted((pk, name) for _, name, _, _, _, pk in
+                 conn.execute(f'PRAGMA table_info("{table}")') if pk)
+    return ", ".join(f'"{name}"' for _, name in key)
 
 
 def business(db: Path) -> dict[str, list[tuple]]:

@@ -62,9 +62,14 @@ class Decision:
 
 def rejected(conditions: list[Condition]) -> Decision:
     """A rejection: the transaction's conditions, nothing to change."""
-    return Decision(accepted=False, conditions=ordered(conditions))
+    return Decision(accepted=False, conditions=_ordered(conditions))
 
 
 def accepted(conditions: list[Condition], **changes) -> Decision:
     """An acceptance with its (information) conditions and the changes to store."""
-    return Decision(accepted=True, conditions=ordered(conditions), **changes)
+    return Decision(accepted=True, conditions=_ordered(conditions), **changes)
+
+
+def _ordered(conditions: list[Condition]) -> list[Condition]:
+    # none or one (most transactions) is in order already
+    return list(conditions) if len(conditions) < 2 else ordered(conditions)

@@ -21,6 +21,7 @@ from ecert_edi.domain.transactions import Sender, Transaction
 from ecert_edi.store.interface import Change, LedgerStore
 
 CACHED_CERTIFICATES = 50_000  # certificates kept in memory between reads, at most
+_UNREAD = object()  # a certificate not read yet (None: read, and not on file)
 
 
 class Ledger:
@@ -41,6 +42,9 @@ class Ledger:
         self._generation = -1
         self._pending: list[Change] | None = None  # a group's decisions not yet written
         self._entries: dict[str, EntryState] = {}  # entries as the pending decisions leave them
+        # entries as stored when the group began, looked up together (`expect`)
+        self._stored: dict[str, EntryState] = {}
+        self._looked_up: set[str] = set()
 
     @contextmanager
     def group(self) -> Iterator[None]:
@@ -57,6 +61,30 @@ class Ledger:
         finally:
             self._pending = None
             self._entries.clear()
+            self._stored.clear()
+            self._looked_up.clear()
+
+    def expect(self, numbers: Iterable[str], keys: Iterable[Key] = ()) -> None:
+        """Read together what the group's coming transactions will decide against: the stored
+        entries of `numbers` (kept until the group ends) and the certificates of `keys` and of
+        those entries' lines (kept as any certificate read).  One read for the group, not one
+        an entry or a certificate; whatever is not named here is read when it is needed."""
+        if self._pending is None:
+            return
+        wanted = [n for n in numbers if n not in self._looked_up]
+        if wanted:
+            found = self.store.entries(wanted)
+            self._stored.update(found)
+            self._looked_up.update(wanted)
+            keys = [*keys, *(line.key for e in found.values() for line in e.lines)]
+        self._fresh()
+        cached = self._certificates
+        missing = [k for k in dict.fromkeys(keys)
+                   if k not in cached and k[0] is not None and k[1] is not None]
+        if missing:
+            found_certs = self.store.certificates(missing)
+            for key in missing:
+                cached[key] = found_certs.get(key)
 
     def _write(self, change: Change) -> None:
         if self._pending is None:
@@ -91,14 +119,20 @@ class Ledger:
         with self._unit():
             number = txn.header.get("entry_number")
             stored = self._entry(number) if number is not None else None
-            keys = {(e1.get("issuing_country"), e1.get("certificate_number"))
-                    for e1 in txn.details}
+            keys = set()
+            for e1 in txn.details:  # the values read directly: this runs for every line
+                values = e1.values
+                keys.add((values.get("issuing_country"), values.get("certificate_number")))
             if stored is not None:
                 keys.update(line.key for line in stored.lines)
             certificates = {}
+            self._fresh()
+            cached = self._certificates
             for key in keys:
                 if key[0] is not None and key[1] is not None:
-                    cert = self._certificate(key)
+                    cert = cached.get(key, _UNREAD)
+                    if cert is _UNREAD:
+                        cert = cached[key] = self.store.certificate(*key)
                     if cert is not None:
                         certificates[key] = cert
             decision = decide_entry(txn, sender, stored, certificates, clock)
@@ -113,7 +147,11 @@ class Ledger:
 
     def _entry(self, number: str) -> EntryState | None:
         found = self._entries.get(number)
-        return found if found is not None else self.store.entry(number)
+        if found is not None:
+            return found
+        if number in self._looked_up:
+            return self._stored.get(number)
+        return self.store.entry(number)
 
     def _certificate(self, key: Key) -> CertificateState | None:
         """A certificate as stored, read once while the store's generation stands.
@@ -121,16 +159,20 @@ class Ledger:
         Inside the write transaction no other process writes, so what this one read (and then
         changed itself) stays true until the store says otherwise.
         """
-        generation = self.store.generation
-        full = len(self._certificates) > CACHED_CERTIFICATES and not self._pending
-        if self._generation != generation or full:
-            self._certificates.clear()
-            self._generation = generation
+        self._fresh()
         try:
             return self._certificates[key]
         except KeyError:
             cert = self._certificates[key] = self.store.certificate(*key)
             return cert
+
+    def _fresh(self) -> None:
+        """Forget the certificates read under another generation of the store (or too many)."""
+        generation = self.store.generation
+        full = len(self._certificates) > CACHED_CERTIFICATES and not self._pending
+        if self._generation != generation or full:
+            self._certificates.clear()
+            self._generation = generation
 
     # -- queries (spec 6.3) -----------------------------------------------------------------------
     def answer_query(self, txn: Transaction, sender: Sender, clock: dt.datetime) -> QueryAnswer:

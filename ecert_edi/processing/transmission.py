@@ -37,7 +37,8 @@ COMMIT_EVERY = 1000
 RESPONSE_PART = 1 << 20  # a stored response is kept in parts of this many characters
 SPOOL_BYTES = 8 << 20  # the response kept in memory up to this size, on disk beyond
 # Concurrency and crash tests stop a process at a known point rather than guess at timing: with
-# this set to N, the process stops itself (SIGSTOP) right after its Nth commit group is durable.
+# this set to N (or N,M,...), the process stops itself (SIGSTOP) right after its Nth commit group
+# is durable.
 PAUSE_AFTER_GROUP = "ECERT_TEST_PAUSE_AFTER_GROUP"
 # How long a writer keeps trying to get the database while other writers hold it, in seconds,
 # beyond the store's own wait on each try.
@@ -145,7 +146,7 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
     """
     store = ledger.store
     sender = envelope.sender
-    events = binding.events(source)
+    events = _Ahead(binding.events(source))
     tid: int | None = None
     responder = None
     skipping = False
@@ -164,6 +165,7 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
                 elif store.transmission_complete(tid):
                     raise _AlreadyProcessed(tid)
                 done = store.applied_through(tid)  # what an interrupted run already applied
+                ledger.expect(*events.entries_ahead(COMMIT_EVERY))
                 finished = True
                 for ev in events:
                     if isinstance(ev, Header):
@@ -256,8 +258,8 @@ def _writing(store: LedgerStore) -> Iterator[None]:
 
 
 def _pause_for_tests(groups: int) -> None:
-    wanted = os.environ.get(PAUSE_AFTER_GROUP)
-    if wanted and wanted == str(groups) and hasattr(signal, "SIGSTOP"):
+    wanted = os.environ.get(PAUSE_AFTER_GROUP, "")  # group numbers, comma-separated
+    if str(groups) in wanted.split(",") and hasattr(signal, "SIGSTOP"):
         os.kill(os.getpid(), signal.SIGSTOP)
 
 
@@ -295,6 +297,58 @@ def _parts(whole) -> Iterator[str]:
         if not part:
             return
         yield part
+
+
+class _Ahead:
+    """The transmission's events, with a look ahead at the entries of the next commit group."""
+
+    def __init__(self, events: Iterator) -> None:
+        self._events = events
+        self._ahead: deque = deque()
+
+    def __iter__(self) -> _Ahead:
+        return self
+
+    def __next__(self):
+        if self._ahead:
+            return self._ahead.popleft()
+        return next(self._events)
+
+    def entries_ahead(self, count: int) -> tuple[list[str], list[tuple]]:
+        """The entry numbers and the certificates (issuing country, number) their lines name,
+        of the next `count` transactions (fewer at a query, which ends a group, or at the
+        end): read ahead, and kept for iteration."""
+        numbers: list[str] = []
+        keys: list[tuple] = []
+
+        def note(ev) -> bool:  # False at a query
+            if isinstance(ev, Query):
+                return False
+            if isinstance(ev, Entry):
+                number = ev.header.get("entry_number")
+                if number is not None:
+                    numbers.append(number)
+                if ev.reads_details:
+                    for e1 in ev.details:
+                        values = e1.values
+                        keys.append((values.get("issuing_country"),
+                                     values.get("certificate_number")))
+            return True
+
+        seen = 0
+        for ev in self._ahead:
+            if not note(ev):
+                return numbers, keys
+            seen += isinstance(ev, Transaction)
+        while seen < count:
+            ev = next(self._events, None)
+            if ev is None:
+                break
+            self._ahead.append(ev)
+            if not note(ev):
+                break
+            seen += isinstance(ev, Transaction)
+        return numbers, keys
 
 
 class _Units:

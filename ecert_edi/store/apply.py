@@ -61,6 +61,16 @@ def write_entries(conn: sqlite3.Connection, changes: list) -> None:
     """
     entries, lines, stored, activities = {}, {}, set(), []
     moved: dict[Key, list[int]] = {}  # per certificate: [balance before, after, Σ D, Σ I]
+    days: dict = {None: None}  # each date and clock as written, formatted once
+    stamps: dict = {}
+
+    def day(value):
+        try:
+            return days[value]
+        except KeyError:
+            text = days[value] = iso(value)
+            return text
+
     for change in changes:
         decision, entry = change.decision, change.decision.entry
         if entry is not None:
@@ -70,22 +80,25 @@ def write_entries(conn: sqlite3.Connection, changes: list) -> None:
             entries[number] = (change, entry)
             if change.details:
                 lines[number] = entry.lines
-        when = stamp(change.clock)
+        when = stamps.get(change.clock)
+        if when is None:
+            when = stamps[change.clock] = stamp(change.clock)
         certificates = change.certificates
         for a in decision.activities:
+            key = (a.country, a.certificate_number)
             activities.append((a.country, a.certificate_number, a.entry_number, a.line_number,
                                a.activity, a.quantity, a.balance_after,
-                               certificates[a.key].allowance, a.unit, iso(a.activity_date),
-                               iso(a.entry_date), a.ior, change.transmission))
-            totals = moved.get(a.key)
+                               certificates[key].allowance, a.unit, day(a.activity_date),
+                               day(a.entry_date), a.ior, change.transmission))
+            totals = moved.get(key)
             if totals is None:
-                totals = moved[a.key] = [certificates[a.key].balance, 0, 0, 0, when]
+                totals = moved[key] = [certificates[key].balance, 0, 0, 0, when]
             totals[1] = a.balance_after
             totals[2 if a.activity == "D" else 3] += a.quantity
             totals[4] = when
     conn.executemany(_UPSERT_ENTRY, [
-        (e.entry_number, e.filer, e.ior, iso(e.entry_date), e.port, e.entry_type,
-         "cancelled" if e.cancelled else "active", stamp(c.clock), stamp(c.clock))
+        (e.entry_number, e.filer, e.ior, day(e.entry_date), e.port, e.entry_type,
+         "cancelled" if e.cancelled else "active", stamps[c.clock], stamps[c.clock])
         for c, e in entries.values()])
     cleared = [(n,) for n in stored if n in lines]
     if cleared:

@@ -15,13 +15,17 @@ SELECT c.country, c.number, c.allowance, c.balance, c.deducted, c.restored,
        COALESCE((SELECT SUM(a.quantity) FROM activities a
                  WHERE a.country = c.country AND a.certificate = c.number
                    AND a.activity = 'I'), 0),
-       COALESCE((SELECT SUM(l.quantity) FROM entry_lines l
-                 JOIN entries e ON e.entry_number = l.entry_number
-                 WHERE e.status = 'active' AND l.country = c.country
-                   AND l.certificate = c.number), 0)
+       COALESCE(u.in_use, 0)
 FROM certificates c
+LEFT JOIN (SELECT l.country, l.certificate, SUM(l.quantity) AS in_use
+           FROM entry_lines l JOIN entries e ON e.entry_number = l.entry_number
+           WHERE e.status = 'active'
+           GROUP BY l.country, l.certificate) u
+       ON u.country = c.country AND u.certificate = c.number
 ORDER BY c.country, c.number
 """
+# (the active lines are summed in one pass, grouped: entry_lines has no index by certificate,
+# which would cost a write a line for this check alone)
 
 
 def check_ledger(conn: sqlite3.Connection) -> list[Discrepancy]:
@@ -126,5 +130,7 @@ def check_database(conn: sqlite3.Connection) -> list[str]:
     """
     found = [text for (text,) in conn.execute("PRAGMA integrity_check") if text != "ok"]
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
-        found.append(f"{table} row {rowid} names a {parent} row that is not on file")
+        # a table WITHOUT ROWID (entries, entry_lines) has no row number to give
+        row = f"{table} row {rowid}" if rowid is not None else f"a {table} row"
+        found.append(f"{row} names a {parent} row that is not on file")
     return found

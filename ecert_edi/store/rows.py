@@ -33,6 +33,10 @@ def stamp(clock: dt.datetime | dt.date) -> str:
     return clock.isoformat()
 
 
+# values bound in one look-up statement: under SQLite's oldest limit of 999
+_IN_BATCH = 900
+
+
 def _certificate(row: tuple, tariffs: Iterable[int] = ()) -> CertificateState:
     country, number, ior, issue, expiry, program, allowance, unit, balance, status = row
     return CertificateState(
@@ -72,6 +76,29 @@ def certificate(
     return _certificate(row[:-1], map(int, listed.split(",")) if listed else ())
 
 
+def certificates(conn: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, CertificateState]:
+    """The certificates on file among `keys`, with their tariff lists: one statement a few
+    hundred keys (a commit group's certificates read together)."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[Key, CertificateState] = {}
+    for start in range(0, len(wanted), _IN_BATCH // 2):
+        part = wanted[start:start + _IN_BATCH // 2]
+        pairs = ",".join(["(?, ?)"] * len(part))
+        # the keys as a table joined to the certificates' key (a row-value IN would scan)
+        columns = ", ".join(f"c.{name.strip()}" for name in CERTIFICATE_COLUMNS.split(","))
+        for row in conn.execute(
+            f"SELECT {columns}, (SELECT group_concat(hts) FROM certificate_tariffs t"
+            " WHERE t.country = c.country AND t.number = c.number)"
+            f" FROM (VALUES {pairs}) AS k CROSS JOIN certificates c"
+            " ON c.country = k.column1 AND c.number = k.column2",
+            [v for key in part for v in key],
+        ):
+            listed = row[-1]
+            cert = _certificate(row[:-1], map(int, listed.split(",")) if listed else ())
+            found[cert.key] = cert
+    return found
+
+
 def certificates_where(
     conn: sqlite3.Connection, where: str = "", params: tuple = ()
 ) -> Iterator[CertificateState]:
@@ -109,6 +136,39 @@ def entry(conn: sqlite3.Connection, entry_number: str) -> EntryState | None:
         lines=lines,
         cancelled=status == "cancelled",
     )
+
+
+def entries(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, EntryState]:
+    """The entries on file among `numbers`, with their lines: two statements a few hundred
+    numbers (a commit group's look-ups in one go, not two statements an entry)."""
+    wanted = list(dict.fromkeys(numbers))
+    found: dict[str, EntryState] = {}
+    for start in range(0, len(wanted), _IN_BATCH):
+        part = wanted[start:start + _IN_BATCH]
+        marks = ",".join("?" * len(part))
+        heads = conn.execute(
+            "SELECT entry_number, ior, entry_date, port, entry_type, status FROM entries"
+            f" WHERE entry_number IN ({marks})", part).fetchall()
+        if not heads:
+            continue
+        lines: dict[str, list[EntryLine]] = {}
+        for number, *line in conn.execute(
+            "SELECT entry_number, line_number, country, certificate, hts, quantity, unit"
+            f" FROM entry_lines WHERE entry_number IN ({','.join('?' * len(heads))})"
+            " ORDER BY entry_number, line_number", [h[0] for h in heads],
+        ):
+            lines.setdefault(number, []).append(EntryLine(*line))
+        for number, ior, entry_date, port, entry_type, status in heads:
+            found[number] = EntryState(
+                entry_number=number,
+                ior=ior,
+                entry_date=day(entry_date),
+                port=port,
+                entry_type=entry_type,
+                lines=tuple(lines.get(number, ())),
+                cancelled=status == "cancelled",
+            )
+    return found
 
 
 def ledger_row(row: tuple) -> LedgerRow:
@@ -152,6 +212,16 @@ def ledger(conn: sqlite3.Connection, key: Key) -> Iterator[LedgerRow]:
         f"SELECT {LEDGER_COLUMNS} FROM activities WHERE country = ? AND certificate = ?"
         " ORDER BY id",
         key,
+    ):
+        yield ledger_row(row)
+
+
+def entry_ledger(conn: sqlite3.Connection, entry_number: str) -> Iterator[LedgerRow]:
+    """An entry's ledger rows, oldest first (an operator's look-up: no index is kept for it,
+    since processing never reads the ledger by entry, and each index costs every line a write)."""
+    for row in conn.execute(
+        f"SELECT {LEDGER_COLUMNS} FROM activities WHERE entry_number = ? ORDER BY id",
+        (entry_number,),
     ):
         yield ledger_row(row)
 

@@ -189,6 +189,12 @@ class EnvelopeWriter:
     def write_unit(self, text: str) -> None:
         """Write one response transaction as formatted earlier (R0 first, each record 80 columns
         and LF-ended), counting it as one transaction of the open batch."""
+        self.count_unit(text)
+        self.stream.write(text)
+
+    def count_unit(self, text: str) -> None:
+        """Count one response transaction as `write_unit` does, for a caller that writes its
+        text itself (checked the same way)."""
         records = text.count("\n")
         if (self.strict and self.batch is None) or not text.startswith("R0"):
             raise EnvelopeError("a response transaction goes inside a batch and begins with R0")
@@ -197,7 +203,6 @@ class EnvelopeWriter:
         self.batch.records += records
         self.batch.transactions += 1
         self.record_count += records
-        self.stream.write(text)
 
     def write_line(self, text: str) -> None:
         """Write a record already formatted: exactly 80 columns, no line ending."""

@@ -83,6 +83,9 @@ class Responder:
 
     def written(self, text: str) -> str:
         """Count a unit's text in the open batch; the text, as it stands in the response."""
+        if not self._buffer.tell():  # nothing else pending: the text is what it adds
+            self._writer.count_unit(text)
+            return text
         self._writer.write_unit(text)
         return self._drain()
 
@@ -192,4 +195,11 @@ def rejection(envelope: Envelope, conditions: list[Condition], clock: dt.datetim
 
 
 def _text(record: Record, name: str) -> str:
-    return record.raw[LAYOUTS[record.rid].field(name).slice]
+    try:
+        where = _SLICES[record.rid, name]
+    except KeyError:  # the first time: the layout's field, looked up once
+        where = _SLICES[record.rid, name] = LAYOUTS[record.rid].field(name).slice
+    return record.raw[where]
+
+
+_SLICES: dict[tuple[str, str], slice] = {}  # (record, field) -> its columns

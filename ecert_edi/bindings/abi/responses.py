@@ -92,19 +92,15 @@ def r0(
     """
     if isinstance(key, int):
         key = f"{key:07d}"
-    return format_record(
-        "R0",
-        {
-            "disposition": disposition,
-            "subject_record": subject,
-            "action": echo("R0", "action", action),
-            "key": echo("R0", "key", key),
-            "issuing_country": echo("R0", "issuing_country", country),
-            "processing_date": processing.date(),
-            "processing_time": processing.time(),
-            "condition_count": condition_count,
-        },
-    )
+    action, key = echo("R0", "action", action), echo("R0", "key", key)
+    country = echo("R0", "issuing_country", country)
+    # compiled formatters, as for R2 (one R0 a transaction); a value left blank or one that
+    # does not fit goes through format_record, which writes or refuses it as before
+    if country is None:
+        return _R0_BLANK_COUNTRY(disposition, subject, action, key, processing.date(),
+                                 processing.time(), condition_count)
+    return _R0(disposition, subject, action, key, country, processing.date(), processing.time(),
+               condition_count)
 
 
 def r1(cond: Condition) -> str:
@@ -156,6 +152,11 @@ def s1(**values: Any) -> str:
 # R2 and S1 records come by the thousand: formatted by formatters compiled from the layouts,
 # which take the values in layout order and refuse, as format_record does, what does not fit.
 _R2 = compile_formatter("R2", tuple(f.name for f in LAYOUTS["R2"].data_fields), _response)
+_R0_FIELDS = ("disposition", "subject_record", "action", "key", "issuing_country",
+              "processing_date", "processing_time", "condition_count")
+_R0 = compile_formatter("R0", _R0_FIELDS)
+_R0_BLANK_COUNTRY = compile_formatter("R0", tuple(n for n in _R0_FIELDS
+                                                  if n != "issuing_country"))
 S1_FIELDS = tuple(f.name for f in LAYOUTS["S1"].data_fields)
 s1_values = compile_formatter("S1", S1_FIELDS, _response)
 
@@ -170,7 +171,9 @@ def answer(
     processing: dt.datetime,
 ) -> list[str]:
     """R0 and its R1 records, in the order of conditions.ordered (line, column, code)."""
-    conds = ordered(conditions)
+    conds = list(conditions)
+    if len(conds) > 1:  # none or one (most transactions) is in order already
+        conds = ordered(conds)
     lines = [r0(disposition, subject, action, key, country, processing, len(conds))]
     lines.extend(r1(c) for c in conds)
     return lines

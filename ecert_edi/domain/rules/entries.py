@@ -239,20 +239,10 @@ def _restore(
 def _activity(
     entry: EntryState, line: EntryLine, source: Record, kind: str, balance: int, today
 ):
-    return Activity(
-        country=line.country,
-        certificate_number=line.certificate_number,
-        entry_number=entry.entry_number,
-        line_number=line.line_number,
-        source=source,
-        activity=kind,
-        quantity=line.quantity,
-        balance_after=balance,
-        unit=line.unit,
-        entry_date=entry.entry_date,
-        ior=entry.ior,
-        activity_date=today,
-    )
+    # positional, in Activity's field order (one a line of every accepted entry)
+    return Activity(line.country, line.certificate_number, entry.entry_number, line.line_number,
+                    source, kind, line.quantity, balance, line.unit, entry.entry_date, entry.ior,
+                    today)
 
 
 def _exhausted(activities: list[Activity]) -> list[Condition]:
