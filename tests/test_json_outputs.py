@@ -34,7 +34,8 @@ def test_validate_json_gives_each_condition_the_text_gives():
 
 
 def test_validate_responses_checks_a_response_as_a_response(tmp_path):
-    responses = sorted(SCENARIOS.glob("*/expected/*.resp"))
+    responses = sorted(p for p in SCENARIOS.glob("*/expected/*.resp")
+                       if not p.read_bytes().startswith(b"ISA"))  # ABI responses, not a 996
     clean = run("validate", "--responses", *responses)
     assert (clean.exit_code, clean.stdout) == (0, "")
     # the same responses read as inbound files break the inbound rules (CB is no sender)

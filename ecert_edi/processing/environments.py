@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from ecert_edi.bindings.abi.environment import environment_of
-from ecert_edi.bindings.abi.reader import Source
+from ecert_edi.bindings.abi.reader import as_source
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing.response_file import process_file
 from ecert_edi.processing.transmission import Outcome
@@ -27,7 +27,7 @@ class Routed:
         The file is opened once: the environment and the transmission are read from the same
         open file, whatever is renamed over its path meanwhile.
         """
-        source = Source(path)
+        source = as_source(path)  # a path, or a Source the caller opened to look at first
         try:
             environment = environment_of(source) or PRODUCTION
         except BaseException:

@@ -72,4 +72,17 @@ class Ledgers:
         self.close()
 
 
-__all__ = ["ENVIRONMENTS", "PRODUCTION", "TEST", "Ledgers", "StoreError", "environment_target"]
+def scratch_copy(target: str | os.PathLike, folder: str | os.PathLike,
+                 opener: Callable[..., LedgerStore]) -> str:
+    """Copies of the ledgers of `target` (those that exist) in `folder`; the target to give
+    `Ledgers` for them.  A missing production ledger is an empty one there."""
+    copy = os.path.join(os.fspath(folder), os.path.basename(os.fspath(target)) or "ecert.db")
+    for environment in (PRODUCTION, TEST):
+        where = environment_target(target, environment)
+        if os.path.lexists(where):
+            with opener(where, create=False) as store:
+                store.copy_to(environment_target(copy, environment))
+    return copy
+
+
+__all__ = ["ENVIRONMENTS", "PRODUCTION", "TEST", "Ledgers", "StoreError", "environment_target", "scratch_copy"]

@@ -24,7 +24,7 @@ database is one more module implementing `LedgerStore`, with the same guarantees
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -32,11 +32,13 @@ from typing import Protocol, runtime_checkable
 from ecert_edi.domain.answers import USAGE_FIELDS, Usage
 from ecert_edi.domain.decision import Decision
 from ecert_edi.domain.state import CertificateState, EntryState, Key
+from ecert_edi.store.interchanges import InterchangeRecord
 
 __all__ = [
     "USAGE_FIELDS",
     "Change",
     "Discrepancy",
+    "InterchangeRecord",
     "KeptUnits",
     "LedgerRow",
     "LedgerStore",
@@ -185,6 +187,14 @@ class LedgerStore(Protocol):
     def entry(self, entry_number: str) -> EntryState | None:
         """One entry by number, its lines included."""
 
+    def certificates(self, keys: Iterable[Key]) -> dict[Key, CertificateState]:
+        """The certificates on file among `keys`, their tariff lists included (the
+        certificates a commit group names, read together)."""
+
+    def entries(self, entry_numbers: Iterable[str]) -> dict[str, EntryState]:
+        """The entries on file among `entry_numbers`, by number, their lines included (the
+        numbers a commit group names, looked up together)."""
+
     def usage(self, country: str, number: str) -> Iterator[Usage]:
         """A certificate's ledger rows, oldest first, in USAGE_FIELDS order (consume inside the
         caller's transaction)."""
@@ -226,9 +236,29 @@ class LedgerStore(Protocol):
     def response(self, transmission: int) -> Iterator[str]:
         """The response of a complete transmission, in parts, as first written."""
 
+    def copy_to(self, path: str) -> None:
+        """A consistent copy of the whole store at `path`: what a dry run works on."""
+
+    def transmissions(self) -> Iterator[TransmissionRecord]:
+        """Every transmission recorded, in the order first received (an operator's listing)."""
+
+    def entry_ledger(self, entry_number: str) -> Iterator[LedgerRow]:
+        """An entry's ledger rows, oldest first (an operator's look-up)."""
+
     def transmissions_in_progress(self) -> list[TransmissionRecord]:
         """Every transmission begun and not completed, oldest first (processing the same file
         again finishes one, with the clock it began with)."""
+
+    # -- X12 interchanges (x12-binding.md 5.3, 7) ----------------------------------------------
+    def interchange(self, digest: str, reservation: tuple[str, str, str, str] | None, usage: str,
+                    clock: dt.datetime, wanted: Sequence[str]) -> InterchangeRecord:
+        """The interchange of this content as recorded, or recorded now in one write: its key
+        reserved (unless None: a TA1-rejected one reserves nothing), a control number of the
+        ISA15 value's counter for each file wanted (only `ta1` when the key is another
+        content's), with the clock given."""
+
+    def complete_interchange(self, digest: str) -> None:
+        """Mark the interchange's files written: the same content again is a repeat."""
 
     # -- operators --------------------------------------------------------------------------------
     def check_database(self) -> list[str]:

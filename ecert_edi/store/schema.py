@@ -250,8 +250,66 @@ def _v4(db: Database) -> None:
     db.execute("UPDATE response_chunks SET first_seq = seq")
 
 
+def _v5(db: Database) -> None:
+    """Fewer B-tree writes a line: entries and their lines kept in tables clustered on their
+    keys (WITHOUT ROWID: one B-tree each, not a table and its key's index), and no index of the
+    lines by certificate (no statement of the processing reads lines by certificate; the ledger
+    check sums them in one grouped pass).  The caller has turned foreign keys off, as SQLite's
+    procedure for rebuilding a table asks, and checks them afterwards."""
+    conn = db.conn
+    conn.execute(
+        """
+        CREATE TABLE entries_v5 (
+            entry_number TEXT NOT NULL PRIMARY KEY,
+            filer TEXT NOT NULL,
+            ior TEXT NOT NULL,
+            entry_date TEXT,
+            port INTEGER,
+            entry_type INTEGER,
+            status TEXT NOT NULL,  -- active or cancelled
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        ) WITHOUT ROWID
+        """
+    )
+    columns = "entry_number, filer, ior, entry_date, port, entry_type, status, created, updated"
+    conn.execute(f"INSERT INTO entries_v5 ({columns}) SELECT {columns} FROM entries")
+    conn.execute(
+        """
+        CREATE TABLE entry_lines_v5 (
+            entry_number TEXT NOT NULL REFERENCES entries (entry_number),
+            line_number INTEGER NOT NULL,
+            country TEXT NOT NULL,
+            certificate TEXT NOT NULL,
+            hts INTEGER,
+            quantity INTEGER NOT NULL,  -- hundredths
+            unit TEXT NOT NULL,
+            PRIMARY KEY (entry_number, line_number),
+            FOREIGN KEY (country, certificate) REFERENCES certificates (country, number)
+        ) WITHOUT ROWID
+        """
+    )
+    columns = "entry_number, line_number, country, certificate, hts, quantity, unit"
+    conn.execute(f"INSERT INTO entry_lines_v5 ({columns}) SELECT {columns} FROM entry_lines")
+    # the old tables go with their indexes (idx_entry_lines_country_certificate among them)
+    conn.execute("DROP TABLE entry_lines")
+    conn.execute("DROP TABLE entries")
+    conn.execute("ALTER TABLE entries_v5 RENAME TO entries")
+    conn.execute("ALTER TABLE entry_lines_v5 RENAME TO entry_lines")
+
+
+def _v6(db: Database) -> None:
+    """X12 interchanges (x12-binding.md 5.3, 7): each by its content digest with the control
+    numbers of its files and its clock, the reserved keys, one counter per ISA15 value."""
+    from ecert_edi.store.interchanges import SCHEMA
+
+    for statement in SCHEMA.split(";"):  # not executescript: it would commit the migration
+        if statement.strip():
+            db.execute(statement)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
-    (1, _v1), (2, _v2), (3, _v3), (4, _v4),
+    (1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6),
 ]
 LATEST = MIGRATIONS[-1][0]
 

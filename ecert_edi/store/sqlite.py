@@ -6,21 +6,22 @@ import datetime as dt
 import functools
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Self
 
 from sqlite_utils import Database
 
 from ecert_edi.domain.state import CertificateState, EntryState
-from ecert_edi.store import connection, rows
+from ecert_edi.store import connection, interchanges, rows
 from ecert_edi.store.apply import write_certificate, write_entries
 from ecert_edi.store.audit import check_database, check_ledger
 from ecert_edi.store.connection import DEFAULT_TIMEOUT, MEMORY, Transactions
+from ecert_edi.store.interchanges import InterchangeRecord
 from ecert_edi.store.interface import (
     Change,
-    KeptUnits,
     Discrepancy,
+    KeptUnits,
     LedgerRow,
     StoreError,
     TransmissionConflict,
@@ -116,6 +117,8 @@ class SQLiteStore:
         """Every migration on a new, empty database (before it has its name)."""
         with Transactions(conn, self.path).write():
             migrate(Database(conn, recursive_triggers=False, execute_plugins=False), _now())
+        # the tables later migrations rebuild leave free pages behind: an empty file, compacted
+        conn.execute("VACUUM")
 
     def _migrate(self) -> None:
         # SQLite's procedure for rebuilding a table (schema v3) wants foreign keys off, which a
@@ -186,6 +189,18 @@ class SQLiteStore:
         return rows.entry(self.conn, entry_number)
 
     @_guarded
+    def certificates(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
+                                                                   CertificateState]:
+        """The certificates on file among `keys` (issuing country, number), their tariff lists
+        included."""
+        return rows.certificates(self.conn, keys)
+
+    @_guarded
+    def entries(self, entry_numbers: Iterable[str]) -> dict[str, EntryState]:
+        """The entries on file among `entry_numbers`, by number, their lines included."""
+        return rows.entries(self.conn, entry_numbers)
+
+    @_guarded
     def usage(self, country: str, number: str) -> Iterator[tuple]:
         """A certificate's ledger rows, oldest first, in USAGE_FIELDS order."""
         yield from rows.usage_values(self.conn, (country, number))
@@ -228,6 +243,19 @@ class SQLiteStore:
             (sender_type or "", sender_id or "", control_number or ""),
         ).fetchone()
         return _transmission(row) if row is not None else None
+
+    @_guarded
+    def transmissions(self) -> Iterator[TransmissionRecord]:
+        """Every transmission recorded, in the order they were first received."""
+        for row in self.conn.execute(
+            f"SELECT {_TRANSMISSION_COLUMNS} FROM transmissions ORDER BY id"
+        ):
+            yield _transmission(row)
+
+    @_guarded
+    def entry_ledger(self, entry_number: str) -> Iterator[LedgerRow]:
+        """An entry's ledger rows, oldest first."""
+        yield from rows.entry_ledger(self.conn, entry_number)
 
     @_guarded
     def transmissions_in_progress(self) -> list[TransmissionRecord]:
@@ -346,12 +374,14 @@ class SQLiteStore:
         with self.write():
             if self.transmission_complete(transmission):
                 return False
+            # the saved parts go first: the pages they free are the ones the whole response
+            # is written into, so no free pages are left behind for the file to carry
+            self.conn.execute(
+                "DELETE FROM response_chunks WHERE transmission_id = ?", (transmission,)
+            )
             self.conn.executemany(
                 "INSERT INTO responses (transmission_id, part, text) VALUES (?, ?, ?)",
                 ((transmission, part, text) for part, text in enumerate(parts, start=1)),
-            )
-            self.conn.execute(
-                "DELETE FROM response_chunks WHERE transmission_id = ?", (transmission,)
             )
             self.finish_transmission(transmission)
             return True
@@ -364,6 +394,30 @@ class SQLiteStore:
             (transmission,),
         ):
             yield text
+
+    @_guarded
+    def copy_to(self, path: str | os.PathLike) -> None:
+        """A consistent copy of the whole database at `path` (SQLite's online backup): what a
+        dry run works on, so that nothing it does reaches this database."""
+        target = sqlite3.connect(os.fspath(path))
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+
+    # -- X12 interchanges ------------------------------------------------------------------------
+    @_guarded
+    def interchange(self, digest: str, reservation: tuple[str, str, str, str] | None, usage: str,
+                    clock: dt.datetime, wanted: Sequence[str]) -> InterchangeRecord:
+        """The interchange as recorded, or recorded now (store/interchanges.py)."""
+        with self.write():
+            return interchanges.record_interchange(self.conn, digest, reservation, usage, clock,
+                                                   wanted)
+
+    @_guarded
+    def complete_interchange(self, digest: str) -> None:
+        with self.write():
+            interchanges.complete_interchange(self.conn, digest)
 
     # -- operators -----------------------------------------------------------------------------
     @_guarded

@@ -25,6 +25,15 @@ def file_line(shown: str, outcome: Outcome, ms: float, destination: Path | str) 
             f" {outcome.rejected} rejected{extra}, {ms:.0f} ms -> {destination}")
 
 
+def interchange_line(shown: str, done, ms: float, destination: Path | str | None = None) -> str:
+    """`NAME: X12 interchange, N sets processed[, …], N ms -> FILES` (or DESTINATION)."""
+    extra = ("repeated: first files re-written, " if done.repeated else "") + (
+        "interchange rejected, " if done.rejected else "")
+    files = ", ".join(str(f) for f in done.files) or "nothing (acknowledgments only)"
+    return (f"{shown}: X12 interchange, {counted(done.sets, 'set')} processed, {extra}"
+            f"{ms:.0f} ms -> {destination if destination is not None else files}")
+
+
 def counted(n: int, one: str, many: str | None = None) -> str:
     """`1 entry`, `2 entries`: a count with its noun (`many` when adding an s is wrong)."""
     return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -11,11 +11,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ecert_edi.bindings.abi import differ
+from ecert_edi.bindings.abi.reader import Source
 from ecert_edi.domain.clock import CLOCK_FORMAT
 from ecert_edi.domain.quantities import quantity_text
 from ecert_edi.processing import response_path
 from ecert_edi.processing.environments import Routed
 from ecert_edi.processing.files import write_atomically
+from ecert_edi.processing.interchange_file import is_interchange, process_interchange
 from ecert_edi.store import LedgerStore, open_store
 from ecert_edi.store.environments import ENVIRONMENTS, Ledgers
 
@@ -192,12 +194,11 @@ def replay(scenario: Scenario, update: bool = False) -> Result:
         out = Path(tmp) / "responses"
         with Ledgers(Path(tmp) / "replay.db", open_store) as ledgers:
             routed = Routed(ledgers)  # each file on its environment's ledger, as `process` does
+            produced = {}
             for inbound in scenario.files:
-                routed.process_file(inbound, out, scenario.clock_of(inbound))
+                produced[inbound] = _answer(routed, inbound, out, scenario.clock_of(inbound))
             store = ledgers.store(ENVIRONMENTS[scenario.environment])
             result.problems.extend(_check_balances(scenario, store))
-        produced = {inbound: response_path(out, inbound).read_bytes()
-                    for inbound in scenario.files}
     if update:
         result.written = _write_expected(scenario, produced)
     else:
@@ -206,11 +207,32 @@ def replay(scenario: Scenario, update: bool = False) -> Result:
     return result
 
 
-def _compare(scenario: Scenario, produced: dict[Path, bytes]) -> list[str]:
+Produced = dict[Path, dict[str, bytes]]  # inbound file -> the files written for it, by name
+
+
+def _answer(routed: Routed, inbound: Path, out: Path, clock: dt.datetime) -> dict[str, bytes]:
+    """The files written for one inbound file: NAME.resp, or an interchange's (x12 6)."""
+    source = Source(inbound)
+    if is_interchange(source):
+        with source:
+            done = process_interchange(source, routed.ledgers, out / inbound.name, clock)
+        return {f.name: f.read_bytes() for f in done.files}
+    routed.process_file(source, out, clock)
+    target = response_path(out, inbound)
+    return {target.name: target.read_bytes()}
+
+
+def _each(produced: Produced):
+    for inbound, files in produced.items():
+        for name, data in files.items():
+            yield inbound, name, data
+
+
+def _compare(scenario: Scenario, produced: Produced) -> list[str]:
     problems = []
     names = set()
-    for inbound, actual in produced.items():
-        expected_path = response_path(scenario.expected_dir, inbound)
+    for inbound, name, actual in _each(produced):
+        expected_path = scenario.expected_dir / name
         names.add(expected_path.name)
         try:
             expected = expected_path.read_bytes()
@@ -230,11 +252,11 @@ def _compare(scenario: Scenario, produced: dict[Path, bytes]) -> list[str]:
     return problems
 
 
-def _write_expected(scenario: Scenario, produced: dict[Path, bytes]) -> list[str]:
+def _write_expected(scenario: Scenario, produced: Produced) -> list[str]:
     scenario.expected_dir.mkdir(exist_ok=True)
     written, keep = [], set()
-    for inbound, data in produced.items():
-        target = response_path(scenario.expected_dir, inbound)
+    for _inbound, name, data in _each(produced):
+        target = scenario.expected_dir / name
         keep.add(target.name)
         if target.exists() and target.read_bytes() == data:
             continue
@@ -248,14 +270,14 @@ def _write_expected(scenario: Scenario, produced: dict[Path, bytes]) -> list[str
     return written
 
 
-def _check_expectations(scenario: Scenario, produced: dict[Path, bytes]) -> list[str]:
+def _check_expectations(scenario: Scenario, produced: Produced) -> list[str]:
     """The responses against the dispositions and conditions scenario.toml says they must hold."""
     problems = []
-    by_number = {scenario.number(p): (p, data) for p, data in produced.items()}
+    by_number = {scenario.number(p): (p, _business(p, files)) for p, files in produced.items()}
     if scenario.expect:
         for number, (inbound, data) in by_number.items():
             want = scenario.expect.get(number)
-            got = summarize(data.decode("latin-1"))
+            got = _said(data)
             if want is None:
                 problems.append(f"{inbound.name}: scenario.toml has no expect entry for it "
                                 f"(the response says \"{number:02d}: {got}\")")
@@ -272,6 +294,30 @@ def _check_expectations(scenario: Scenario, produced: dict[Path, bytes]) -> list
             problems.append(f"the responses to {by_number[first][0].name} and "
                             f"{by_number[second][0].name} should be identical and are not")
     return problems
+
+
+def _business(inbound: Path, files: dict[str, bytes]) -> bytes | None:
+    """The business response among the files written for an inbound file (NAME.resp)."""
+    return files.get(f"{inbound.name}.resp")
+
+
+def _said(data: bytes | None) -> str:
+    """A response's summary; of an X12 response, each carried ABI response's, ` / ` between."""
+    if data is None:
+        return "no response"
+    text = data.decode("latin-1")
+    if not text.startswith("ISA"):
+        return summarize(text)
+    sets, current = [], []
+    for segment in text.split("~"):
+        segment = segment.strip("\r\n")
+        if segment.startswith("ST*"):
+            current = []
+        elif segment.startswith("K3*"):
+            current.append(segment[3:])
+        elif segment.startswith("SE*"):
+            sets.append(summarize("\n".join(current) + "\n"))
+    return " / ".join(sets)
 
 
 def _check_balances(scenario: Scenario, store: LedgerStore) -> list[str]:

@@ -21,15 +21,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecert_edi.bindings.abi.reader import SourceError
+from ecert_edi.bindings.abi.reader import Source, SourceError
 from ecert_edi.domain.clock import CLOCK_FORMAT, processing_clock
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file
 from ecert_edi.processing.environments import Routed
 from ecert_edi.processing.files import exclusive, sync_dir, write_atomically
+from ecert_edi.processing.interchange_file import X12Missing, is_interchange, process_interchange
 from ecert_edi.store import LedgerStore, StoreBusy, StoreError, open_store
 from ecert_edi.store.environments import Ledgers
-from ecert_edi.surfaces.log import file_line
+from ecert_edi.surfaces.log import file_line, interchange_line
 
 log = logging.getLogger("ecert.watch")
 
@@ -356,15 +357,25 @@ class Watcher:
             raise WatchError(f"cannot name the response of {_printable(name)} in "
                              f"{self.folders.processing}: {exc.strerror or exc}") from exc
         response = self.folders.outbox / f"{answer}.resp"
+        interchange = None
         try:
             if self.routed is not None:
-                outcome = self.routed.process_file(claimed, self.folders.outbox, clock,
-                                                   response=response)
+                source = Source(claimed)
+                if is_interchange(source):
+                    with source:
+                        interchange = process_interchange(source, self.routed.ledgers,
+                                                          self.folders.outbox / answer, clock)
+                else:
+                    outcome = self.routed.process_file(source, self.folders.outbox, clock,
+                                                       response=response)
             else:
                 outcome = process_file(claimed, self.store, self.folders.outbox, clock,
                                        response=response, ledger=self.ledger)
         except SourceError as exc:
             self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}", locked=True)
+            return
+        except X12Missing as exc:
+            self._fail(claimed, name, f"cannot be answered: {exc}", locked=True)
             return
         except StoreBusy as exc:  # other writers held the database past our patience
             log.warning("%s: %s; left in processing/, tried again on the next pass",
@@ -385,8 +396,11 @@ class Watcher:
             raise WatchError(f"cannot archive {name}: {exc.strerror or exc}") from exc
         self.tally.processed += 1
         ms = (time.monotonic() - started) * 1000
-        log.info("%s", file_line(_printable(name), outcome, ms,
-                                 archived.relative_to(self.folders.root)))
+        where = archived.relative_to(self.folders.root)
+        if interchange is not None:
+            log.info("%s", interchange_line(_printable(name), interchange, ms, where))
+        else:
+            log.info("%s", file_line(_printable(name), outcome, ms, where))
 
     def _number(self, claimed: Path, name: str, day: Path) -> tuple[Path, str]:
         """The claimed file under its number, and the name it is answered and archived under.
