@@ -113,3 +113,22 @@ def test_one_transaction_is_not_one_transactions(tmp_path):
                  SPEC / "certificate.txt")
     assert result.exit_code == 0
     assert ": 1 transaction, 1 accepted, 0 rejected" in result.stderr
+
+
+@pytest.mark.parametrize("umask, mode", [("077", 0o600), ("027", 0o640)])
+def test_responses_get_the_umask_given_never_a_forced_mode(tmp_path, umask, mode):
+    import stat
+
+    done = subprocess.run(CLI + ["process", "--umask", umask, "--db", str(tmp_path / "e.db"),
+                                 "--out", str(tmp_path / "out"), str(SPEC / "certificate.txt")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    response = tmp_path / "out" / "certificate.txt.resp"
+    assert stat.S_IMODE(response.stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "e.db").stat().st_mode) & 0o007 == 0  # no world access
+
+
+def test_a_umask_that_is_not_octal_is_a_usage_error(tmp_path):
+    result = run("process", "--umask", "999", "--db", tmp_path / "e.db", "--out", tmp_path,
+                 SPEC / "certificate.txt")
+    assert result.exit_code == 2 and "umask" in result.output

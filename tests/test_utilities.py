@@ -74,13 +74,25 @@ def test_a_failing_part_leaves_no_target_and_no_temporary(tmp_path):
     assert listing(tmp_path) == []
 
 
-def test_response_mode_whatever_the_umask(tmp_path):
-    old = os.umask(0o077)
+@pytest.mark.parametrize("umask, mode", [(0o077, 0o600), (0o027, 0o640), (0o022, 0o644)])
+def test_a_response_is_created_with_the_process_umask(tmp_path, umask, mode):
+    """Responses hold personal data: never forced readable by all (RESPONSE_MODE is None)."""
+    old = os.umask(umask)
     try:
         write_atomically(tmp_path / "r", ["x"])
     finally:
         os.umask(old)
-    assert stat.S_IMODE(os.stat(tmp_path / "r").st_mode) == RESPONSE_MODE == 0o644
+    assert RESPONSE_MODE is None
+    assert stat.S_IMODE(os.stat(tmp_path / "r").st_mode) == mode
+
+
+def test_a_mode_given_is_set_whatever_the_umask(tmp_path):
+    old = os.umask(0o077)
+    try:
+        write_atomically(tmp_path / "r", ["x"], 0o644)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "r").st_mode) == 0o644
 
 
 def test_mode_none_is_what_a_plain_new_file_gets(tmp_path):

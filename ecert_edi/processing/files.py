@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import glob
 import os
 import secrets
 import stat
@@ -12,8 +11,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-# Responses are read by a transport user other than the one writing them.
-RESPONSE_MODE = 0o644
+# Responses hold personal data (SSN-form IORs): a new one gets what any new file of the process
+# gets, 0o666 less the umask; the operator sets the umask (`--umask`) to share them or not.
+RESPONSE_MODE: int | None = None
 _CREATE = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
     | getattr(os, "O_CLOEXEC", 0)
 _LOOK = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
@@ -65,12 +65,24 @@ def remove_abandoned(target: Path | str) -> list[Path]:
     still writing stays.  Safe to call at any time, from any number of processes.
     """
     target = Path(target)
-    pattern = f".{glob.escape(target.name)}.{'[0-9a-f]' * 2 * _RANDOM}.tmp"
+    # `.<name>.<8 hex digits>.tmp`, told by plain string tests: a folder of many responses is
+    # listed once a response, and each name costs a few comparisons, not a pattern match
+    head, size = f".{target.name}.", len(target.name) + 2 + 2 * _RANDOM + 4
     try:
-        found = sorted(target.parent.glob(pattern))
+        names = os.listdir(target.parent)
     except OSError:  # pragma: no cover - an unreadable folder: nothing can be told
         return []
+    found = sorted(target.parent / n for n in names
+                   if len(n) == size and n.startswith(head) and n.endswith(".tmp")
+                   and _is_random(n[len(head):-4]))
     return [path for path in found if _remove_if_abandoned(path)]
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_random(text: str) -> bool:
+    return len(text) == 2 * _RANDOM and _HEX.issuperset(text)
 
 
 @contextlib.contextmanager

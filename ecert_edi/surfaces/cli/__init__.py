@@ -20,6 +20,8 @@ COMMANDS = {
     "generate": "ecert_edi.surfaces.cli.generate:generate",
     "describe": "ecert_edi.surfaces.cli.describe:describe",
     "diff": "ecert_edi.surfaces.cli.diff:diff",
+    "transmissions": "ecert_edi.surfaces.cli.transmissions:transmissions",
+    "response": "ecert_edi.surfaces.cli.transmissions:response",
 }
 
 
@@ -45,6 +47,8 @@ SUMMARIES = {
     "generate": "Write a realistic, reproducible set of inbound transmissions into DIR.",
     "describe": "Show a transmission or response record by record: each field's name and value.",
     "diff": "Show where two transmissions or responses differ, field by field.",
+    "transmissions": "List the transmissions received: sender, control number, time, status, counts.",
+    "response": "Write the stored response of a transmission on standard output, as first written.",
 }
 
 

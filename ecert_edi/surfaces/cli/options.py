@@ -30,6 +30,7 @@ __all__ = [
     "fail",
     "json_option",
     "opened_store",
+    "umask_option",
 ]
 
 
@@ -78,6 +79,25 @@ clock_option = click.option(
     metavar="YYYY-MM-DDTHH:MM:SS",
     help="Fixed processing time (UTC, of 2000-2099) for reproducible runs (default: now).",
 )
+
+
+def _set_umask(ctx, param, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        mask = int(value, 8)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an octal umask such as 027") from None
+    if not 0 <= mask <= 0o777:
+        raise click.BadParameter(f"{value!r} is not a umask: 000 to 777")
+    os.umask(mask)  # at once: for the database, the responses and every file the command makes
+    return mask
+
+
+umask_option = click.option(
+    "--umask", metavar="OCTAL", callback=_set_umask, expose_value=False, is_eager=True,
+    help="The umask for the files this command creates (responses hold personal data): 077"
+         " keeps them to this user, 027 shares them with its group. Default: the process's.")
 
 
 json_option = click.option(

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import click
 
-from ecert_edi.bindings.abi.reader import SourceError
+from ecert_edi.bindings.abi.reader import Source, SourceError
 from ecert_edi.domain.clock import processing_clock
 from ecert_edi.processing import response_path
 from ecert_edi.processing.environments import Routed
+from ecert_edi.processing.interchange_file import X12Missing, is_interchange, process_interchange
 from ecert_edi.store import StoreError, open_store
-from ecert_edi.store.environments import Ledgers
+from ecert_edi.store.environments import Ledgers, scratch_copy
 from ecert_edi.surfaces.cli.options import (
     clock_option,
     condition_object,
     db_option,
     emit_json,
     json_option,
+    umask_option,
 )
 from ecert_edi.surfaces.cli.progress import progress, quiet_option, verbose_option, wanted
-from ecert_edi.surfaces.log import file_line
+from ecert_edi.surfaces.log import file_line, interchange_line
 
 STDIN_NAME = "stdin"  # the name standard input is answered under: DIR/stdin.resp
 
@@ -69,12 +73,16 @@ def _stops_cleanly(command):
               help="Write the response here instead of DIR/<file name>.resp (one FILE only).")
 @clock_option
 @json_option
+@umask_option
 @quiet_option
 @verbose_option
+@click.option("--dry-run", is_flag=True,
+              help="Answer the files as they would be answered now, and keep nothing: a "
+                   "preflight of entries against the current balances.")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @_stops_cleanly
 def process(db_path: str, out_dir: str, response_file: str | None, clock, as_json: bool,
-            quiet: bool, verbose: bool, files: tuple[str, ...]) -> None:
+            quiet: bool, verbose: bool, dry_run: bool, files: tuple[str, ...]) -> None:
     """Process inbound transmissions in order; write DIR/<file name>.resp for each.
 
     Certificates (CR) are registered, entries (EN) deduct from and restore certificate balances,
@@ -98,44 +106,72 @@ def process(db_path: str, out_dir: str, response_file: str | None, clock, as_jso
     if clash is not None:
         click.echo(f"ecert process: {clash}; nothing was processed", err=True)
         sys.exit(2)
-    status = 0
+    # a dry run works on a copy of the ledgers, made now and removed at the end
+    scratch = tempfile.TemporaryDirectory(prefix="ecert-dry-run-") if dry_run else None
     try:
-        ledgers = Ledgers(db_path, open_store, create=True)
+        target = scratch_copy(db_path, scratch.name, open_store) if scratch else db_path
+        ledgers = Ledgers(target, open_store, create=True)
     except StoreError as exc:
         click.echo(f"ecert process: {exc}", err=True)
         sys.exit(1)
-    with ledgers, progress("processing", len(files), wanted(quiet)) as advance:
-        # one for all the files: what each ledger service read of certificates stays valid
-        routed = Routed(ledgers)
-        for name in files:
-            advance(name)
-            started = time.monotonic()
-            try:
-                outcome = routed.process_file(name, out, clock or processing_clock(),
-                                              response=_response_of(name, out, response_file))
-            except SourceError as exc:
-                click.echo(f"ecert process: cannot read {exc}", err=True)
-                if as_json:
-                    emit_json({"file": name, "error": f"cannot read {exc}"})
-                status = 1
-                continue
-            except StoreError as exc:
-                click.echo(f"ecert process: {exc}", err=True)
-                sys.exit(1)
-            except OSError as exc:
-                click.echo(f"ecert process: cannot write the response of {name}: {exc}", err=True)
-                if as_json:
-                    emit_json({"file": name, "error": f"cannot write the response: {exc}"})
-                status = 1
-                continue
-            ms = (time.monotonic() - started) * 1000
-            if not quiet:
-                click.echo(file_line(name, outcome, ms, outcome.response), err=True)
-            if verbose:
-                click.echo(f"  {_summary(outcome.response)}", err=True)
-            if as_json:
-                emit_json(_outcome_object(name, outcome, ms))
+    mark = " (dry run: nothing kept)" if dry_run else ""
+    with contextlib.ExitStack() as stack:
+        if scratch is not None:
+            stack.enter_context(scratch)
+        stack.enter_context(ledgers)
+        advance = stack.enter_context(progress("processing", len(files), wanted(quiet)))
+        status = _process_all(files, ledgers, out, clock, response_file, as_json, quiet,
+                              verbose, advance, mark)
     sys.exit(status)
+
+
+def _process_all(files, ledgers, out, clock, response_file, as_json, quiet, verbose, advance,
+                 mark) -> int:
+    """Each file in order on the ledger of its environment; the exit status."""
+    status = 0
+    # one for all the files: what each ledger service read of certificates stays valid
+    routed = Routed(ledgers)
+    for name in files:
+        advance(name)
+        started = time.monotonic()
+        try:
+            source = Source(name)
+            if name != "-" and response_file is None and is_interchange(source):
+                done = process_interchange(source, ledgers, out / Path(name).name,
+                                           clock or processing_clock())
+                source.close()
+                _tell_interchange(name, done, (time.monotonic() - started) * 1000, quiet,
+                                  as_json)
+                continue
+            outcome = routed.process_file(source, out, clock or processing_clock(),
+                                          response=_response_of(name, out, response_file))
+        except X12Missing as exc:
+            click.echo(f"ecert process: {name}: {exc}", err=True)
+            status = 1
+            continue
+        except SourceError as exc:
+            click.echo(f"ecert process: cannot read {exc}", err=True)
+            if as_json:
+                emit_json({"file": name, "error": f"cannot read {exc}"})
+            status = 1
+            continue
+        except StoreError as exc:
+            click.echo(f"ecert process: {exc}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"ecert process: cannot write the response of {name}: {exc}", err=True)
+            if as_json:
+                emit_json({"file": name, "error": f"cannot write the response: {exc}"})
+            status = 1
+            continue
+        ms = (time.monotonic() - started) * 1000
+        if not quiet:
+            click.echo(file_line(name, outcome, ms, outcome.response) + mark, err=True)
+        if verbose:
+            click.echo(f"  {_summary(outcome.response)}", err=True)
+        if as_json:
+            emit_json(_outcome_object(name, outcome, ms))
+    return status
 
 
 def _clash(files: tuple[str, ...], out: Path) -> str | None:
@@ -161,6 +197,16 @@ def _clash(files: tuple[str, ...], out: Path) -> str | None:
             return (f"the response of {name} would replace {replaced}, a file of the same run: "
                     "process them with different --out folders")
     return None
+
+
+def _tell_interchange(name: str, done, ms: float, quiet: bool, as_json: bool) -> None:
+    """The log line (and --json object) of an X12 interchange: the files written for it."""
+    if not quiet:
+        click.echo(interchange_line(name, done, ms), err=True)
+    if as_json:
+        emit_json({"file": name, "x12": True, "files": [str(f) for f in done.files],
+                   "sets": done.sets, "repeated": done.repeated, "rejected": done.rejected,
+                   "ms": round(ms, 1)})
 
 
 def _summary(response: Path) -> str:

@@ -20,6 +20,7 @@ from ecert_edi.surfaces.cli.options import (
     environment_option,
     opened_store,
 )
+from ecert_edi.surfaces.cli.tables import csv_option, write_csv
 
 
 @click.command()
@@ -28,23 +29,33 @@ from ecert_edi.surfaces.cli.options import (
 @click.option("--country", metavar="CC", help="Issuing country; alone: all of its certificates.")
 @click.option("--ior", metavar="IOR", help="Every certificate of an importer of record.")
 @click.option("--all", "everything", is_flag=True, help="Every certificate.")
+@click.option("--entry", "entry_number", metavar="NUMBER",
+              help="One entry instead: its lines and their activities.")
 @click.option("--usage", is_flag=True, help="Include each certificate's activity history.")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@csv_option
 @environment_option
 @clock_option
-def query(db_path, number, country, ior, everything, usage, as_json, environment, clock):
+def query(db_path, number, country, ior, everything, entry_number, usage, as_json, as_csv,
+          environment, clock):
     """Show certificates: allowance, quantity used, balance, status and, with --usage, history."""
-    chosen = sum(bool(x) for x in (number or country, ior, everything))
+    chosen = sum(bool(x) for x in (number or country, ior, everything, entry_number))
     if chosen != 1:
-        raise click.UsageError("give one of --certificate NUMBER --country CC, --ior IOR or --all")
+        raise click.UsageError("give one of --certificate NUMBER --country CC, --ior IOR, --all"
+                               " or --entry NUMBER")
     if number and not country:
         raise click.UsageError("--certificate needs --country")
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
     clock = clock or processing_clock()
     # stored values are upper case (AN fields admit no lower-case letter): match any case
     country = country.upper() if country else None
     number = number.upper() if number else None
     ior = ior.upper() if ior else None
     with opened_store(db_path, environment) as store, store.read():
+        if entry_number:
+            _print_entry(store, entry_number.upper(), as_json, as_csv)
+            return
         if number:
             found = store.certificate(country, number)
             certificates = [found] if found is not None else []
@@ -56,8 +67,62 @@ def query(db_path, number, country, ior, everything, usage, as_json, environment
             certificates = store.all_certificates()
         if as_json:
             _print_json(store, certificates, usage, clock)
+        elif as_csv:
+            _print_csv(store, certificates, usage, clock)
         else:
             _print_table(store, certificates, usage, clock)
+
+
+def _print_csv(store: LedgerStore, certificates, usage: bool, clock) -> None:
+    """One line a certificate; with --usage, one line an activity, the certificate's columns
+    repeated on each."""
+    if not usage:
+        write_csv(SUMMARY, (_summary(cert, clock) for cert in certificates))
+        return
+    write_csv(SUMMARY + HISTORY, (_summary(cert, clock) + _history(row)
+                                  for cert in certificates for row in store.ledger(*cert.key)))
+
+
+ENTRY = ("ENTRY", "FILER", "IOR", "ENTRY DATE", "PORT", "TYPE", "STATUS")
+LINES = ("LINE", "COUNTRY", "CERTIFICATE", "HTS", "QUANTITY", "UNIT")
+
+
+def _print_entry(store: LedgerStore, entry_number: str, as_json: bool, as_csv: bool) -> None:
+    found = store.entry(entry_number)
+    if found is None:
+        if as_json:
+            click.echo("[]")
+        elif not as_csv:
+            click.echo("No entry found.")
+        return
+    status = "cancelled" if found.cancelled else "active"
+    head = (found.entry_number, found.filer, found.ior,
+            found.entry_date.isoformat() if found.entry_date else "-",
+            f"{found.port:04d}" if found.port is not None else "-",
+            f"{found.entry_type:02d}" if found.entry_type is not None else "-", status)
+    lines = [(f"{ln.line_number:03d}", ln.country, ln.certificate_number, f"{ln.hts_number:010d}",
+              quantity_text(ln.quantity), ln.unit) for ln in found.lines]
+    activities = list(store.entry_ledger(entry_number))
+    if as_json:
+        item = {"entry_number": found.entry_number, "filer": found.filer, "ior": found.ior,
+                "entry_date": head[3] if found.entry_date else None, "port": head[4],
+                "entry_type": head[5], "status": status,
+                "lines": [{"line_number": ln.line_number, "country": ln.country,
+                           "certificate_number": ln.certificate_number,
+                           "hts_number": f"{ln.hts_number:010d}",
+                           "quantity": quantity_text(ln.quantity, grouped=False),
+                           "unit": ln.unit} for ln in found.lines],
+                "activities": [activity_json(row) for row in activities]}
+        click.echo(json.dumps([item], indent=2))
+        return
+    if as_csv:
+        write_csv(ENTRY + LINES, (head + line for line in lines))
+        return
+    click.echo("\n".join(table(ENTRY, [head])))
+    click.echo("\n".join(table(LINES, lines, indent="    ")) if lines else "    no lines")
+    history = [_history(row) for row in activities]
+    click.echo("\n".join(table(HISTORY, history, indent="    ")) if history else
+               "    no activity")
 
 
 def certificate_json(cert: CertificateState, status: str) -> dict:
@@ -137,7 +202,8 @@ SUMMARY = (
     "EXPIRES",
 )
 HISTORY = ("DATE", "ENTRY", "LINE", "ACTIVITY", "QUANTITY", "BALANCE AFTER", "ENTRY DATE", "IOR")
-NUMERIC = {"ALLOWANCE", "USED", "BALANCE", "QUANTITY", "BALANCE AFTER", "LINE"}
+NUMERIC = {"ALLOWANCE", "USED", "BALANCE", "QUANTITY", "BALANCE AFTER", "LINE", "ACCEPTED",
+           "REJECTED"}
 
 
 PAGE = 1_000  # rows laid out by one rich table: a long history is written a page at a time

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ecert_edi.surfaces.cli.options import clock_option, db_option
+from ecert_edi.surfaces.cli.options import clock_option, db_option, umask_option
 from ecert_edi.surfaces.watch import POLL_SECONDS, serve
 
 
@@ -19,6 +19,7 @@ from ecert_edi.surfaces.watch import POLL_SECONDS, serve
 @click.option("--poll", default=POLL_SECONDS, show_default=True,
               type=click.FloatRange(0.05, 3600), metavar="SECONDS",
               help="Rescan the inbox at least this often (senders on other hosts).")
+@umask_option
 @clock_option
 def watch(folder: str, db_path: str, once: bool, poll: float, clock) -> None:
     """Process files dropped into DIR/inbox; responses go to DIR/outbox.
