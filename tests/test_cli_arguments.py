@@ -132,3 +132,16 @@ def test_a_umask_that_is_not_octal_is_a_usage_error(tmp_path):
     result = run("process", "--umask", "999", "--db", tmp_path / "e.db", "--out", tmp_path,
                  SPEC / "certificate.txt")
     assert result.exit_code == 2 and "umask" in result.output
+
+
+def test_ctrl_c_in_any_command_is_status_130_with_how_to_go_on(tmp_path, monkeypatch):
+    from ecert_edi.surfaces.cli import validate as validate_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(validate_module, "_validate_all", interrupted)
+    result = run("validate", SPEC / "certificate.txt")
+    assert result.exit_code == 130
+    assert "ecert validate: interrupted (Ctrl-C)" in result.stderr
+    assert "run the same command again" in result.stderr

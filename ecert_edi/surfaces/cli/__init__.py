@@ -83,6 +83,18 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(n, summary(n, limit)) for n in names])
 
+    def invoke(self, ctx: click.Context):
+        """A command stopped by Ctrl-C ends with status 130 and says what to do, instead of
+        click's "Aborted!" and status 1: what it wrote is whole or not there (files are written
+        atomically, the database in transactions), so running it again is the way on."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            name = ctx.invoked_subcommand or "ecert"
+            click.echo(f"\necert {name}: interrupted (Ctrl-C); nothing half-written is kept:"
+                       " run the same command again to finish", err=True)
+            ctx.exit(130)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._available()))
 
