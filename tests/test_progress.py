@@ -90,3 +90,21 @@ def test_no_bar_for_one_file_or_when_not_wanted(monkeypatch):
     with progress_module.progress("processing", 5, shown=False) as advance:
         advance("a.txt")
     assert terminal.getvalue() == ""
+
+
+def test_generate_tells_of_each_file_as_it_is_written(tmp_path):
+    from ecert_edi.surfaces.generate import generate
+
+    told = []
+    summary = generate(tmp_path, 10, 40, 2, 1, entries_per_file=10, written=told.append)
+    assert told == summary.files and len(told) > 2
+    assert all(path.exists() for path in told)
+
+
+def test_a_bar_without_a_known_end_counts_what_comes(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress_module.progress("writing", None, shown=True) as advance:
+        for name in ("a.txt", "b.txt"):
+            advance(name)
+    assert "writing" in terminal.getvalue()

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecert_edi.domain.codes import check_digit
 from ecert_edi.bindings.abi.emitter import EnvelopeWriter
+from ecert_edi.domain.codes import check_digit
 
 Records = list[tuple[str, dict[str, Any]]]
 
@@ -82,6 +82,7 @@ class Summary:
 
     files: list[Path] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    written: Callable[[Path], None] = lambda path: None  # told of each file as it is done
 
     def add(self, name: str, n: int = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + n
@@ -453,7 +454,8 @@ def _control(sender_id: str, day: dt.date, seq: int) -> str:
 
 def generate(out_dir, certificates: int, entries: int, queries: int = 0, seed: int = 0, *,
              filers: int = 4, batch_size: int = 500, entries_per_file: int = 0,
-             lines: tuple[int, int] = (1, 5), mix: Mix | None = None) -> Summary:
+             lines: tuple[int, int] = (1, 5), mix: Mix | None = None,
+             written: Callable[[Path], None] | None = None) -> Summary:
     """Write a seeded set of transmissions into out_dir; names sort in processing order.
 
     01-CR-<country>.txt: each country's certificates; 02-EN-<nnnn>-<filer>.txt: entries, each
@@ -462,7 +464,7 @@ def generate(out_dir, certificates: int, entries: int, queries: int = 0, seed: i
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     world = World(seed, certificates, entries, filers=filers, lines=lines, mix=mix)
-    summary = Summary()
+    summary = Summary() if written is None else Summary(written=written)
     run = world.rng.randrange(1, 9_000) * 1000  # control numbers differ between seeds
     _write_certificates(world, out, batch_size, run, summary)
     _write_entries(world, out, entries, batch_size, entries_per_file, run, summary)
@@ -475,6 +477,7 @@ def generate(out_dir, certificates: int, entries: int, queries: int = 0, seed: i
 def _finish(tx: _Transmission, summary: Summary) -> None:
     if tx.close():
         summary.files.append(tx.path)
+        summary.written(tx.path)
         summary.add("records", tx.records)
 
 

@@ -6,6 +6,7 @@ import os
 
 import click
 
+from ecert_edi.surfaces.cli.progress import progress, wanted
 from ecert_edi.surfaces.generate import generate as generate_set
 from ecert_edi.surfaces.generate import generate_parse_file
 
@@ -49,8 +50,10 @@ def generate(certificates: int, entries: int, queries: int, seed: int, out_dir: 
     if not force and _holds_files(out_dir):
         raise click.UsageError(f"{out_dir} is not empty: give an empty or new folder, or --force "
                                "(files of an earlier set would mix with this one)")
-    summary = generate_set(out_dir, certificates, entries, queries, seed, filers=filers,
-                           batch_size=batch_size, entries_per_file=entries_per_file)
+    with progress("writing", None, wanted(False)) as advance:
+        summary = generate_set(out_dir, certificates, entries, queries, seed, filers=filers,
+                               batch_size=batch_size, entries_per_file=entries_per_file,
+                               written=lambda path: advance(path.name))
     for path in summary.files:
         click.echo(str(path))
     if parse_records:

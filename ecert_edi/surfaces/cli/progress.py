@@ -20,9 +20,10 @@ def wanted(quiet: bool) -> bool:
 
 
 @contextmanager
-def progress(label: str, total: int, shown: bool) -> Iterator[Callable[[str], None]]:
-    """`advance(name)` after each file; a rich bar of `total` files on stderr when `shown`."""
-    if not shown or total < 2:
+def progress(label: str, total: int | None, shown: bool) -> Iterator[Callable[[str], None]]:
+    """`advance(name)` after each file; a rich bar of `total` files on stderr when `shown`
+    (None: files as they come, counted, no end known)."""
+    if not shown or (total is not None and total < 2):
         yield lambda name: None
         return
     from rich.console import Console
