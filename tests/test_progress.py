@@ -108,3 +108,23 @@ def test_a_bar_without_a_known_end_counts_what_comes(monkeypatch):
         for name in ("a.txt", "b.txt"):
             advance(name)
     assert "writing" in terminal.getvalue()
+
+
+def test_translation_tells_how_far_it_has_read(tmp_path):
+    from ecert_edi.bindings.abi.jsonform import write_json
+    from ecert_edi.surfaces.generate import generate_parse_file
+
+    path = tmp_path / "big.txt"
+    generate_parse_file(path, 20_000, 1, 500)
+    told = []
+    write_json(path, io.StringIO(), progress=told.append)
+    assert told and told == sorted(told) and told[-1] > 10_000
+
+
+def test_a_bar_of_a_known_total(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress_module.progress_of("translating", 100, shown=True) as update:
+        update(50)
+        update(100)
+    assert "translating" in terminal.getvalue()

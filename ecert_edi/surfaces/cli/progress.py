@@ -39,3 +39,19 @@ def progress(label: str, total: int | None, shown: bool) -> Iterator[Callable[[s
             bar.update(task, advance=1, description=name)
 
         yield advance
+
+
+@contextmanager
+def progress_of(label: str, total: int, shown: bool) -> Iterator[Callable[[int], None]]:
+    """`update(done)` as a long job goes; a rich bar of `total` on stderr when `shown`."""
+    if not shown:
+        yield lambda done: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), TimeElapsedColumn(),
+                   console=Console(file=sys.stderr), transient=True)
+    with bar:
+        task = bar.add_task("", total=max(total, 1))
+        yield lambda done: bar.update(task, completed=min(done, total))

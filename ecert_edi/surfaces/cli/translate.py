@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -170,9 +171,13 @@ def translate(ctx: click.Context, file: str, target: str, direction: str | None,
         return
     if target == "json":
         from ecert_edi.bindings.abi.reader import SourceError
+        from ecert_edi.surfaces.cli.progress import progress_of, wanted
 
+        # the lines of the file, about: a record and its line end
+        lines = os.path.getsize(file) // 81 if file != "-" and os.path.isfile(file) else 0
         try:
-            write_json(source, sys.stdout, direction)
+            with progress_of("translating", lines, wanted(False) and lines > 100_000) as told:
+                write_json(source, sys.stdout, direction, progress=told)
         except (SourceError, OSError) as exc:
             _fail(str(exc))
         return

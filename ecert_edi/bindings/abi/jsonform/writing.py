@@ -7,7 +7,7 @@ import itertools
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
@@ -388,8 +388,11 @@ class _Findings:
             self.items.add(_render(condition_json(c), 4))
 
 
-def write_json(source, stream: TextIO, direction: str | None = None) -> None:
+def write_json(source, stream: TextIO, direction: str | None = None,
+               progress: Callable[[int], None] | None = None) -> None:
     """Write the JSON document of a transmission to a text stream as the file is read.
+
+    `progress`, when given, is told the line reached now and then (every 1,000 transactions).
 
     The text is exactly `json.dumps(to_json(source, direction), indent=2)` and a final LF, but
     only the current transaction is held: batches are written as they end, strays and conditions
@@ -415,9 +418,13 @@ def write_json(source, stream: TextIO, direction: str | None = None) -> None:
     transactions = -1  # of the open batch; -1 when no batch is open
     trailer = None
     pending = [first] if first is not None else []
+    told = 0
     for event in itertools.chain(pending, events):
         if isinstance(event, Transaction):
             findings.add(event.conditions)
+            told += 1
+            if progress is not None and told % 1000 == 0:
+                progress(event.header.line)
             if transactions < 0:  # cannot happen in a parse, but never lose a record
                 for r in (event.header, *event.details):
                     strays.add(_render(record_json(r), 4))
