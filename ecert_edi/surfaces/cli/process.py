@@ -146,23 +146,17 @@ def _process_all(files, ledgers, out, clock, response_file, as_json, quiet, verb
             outcome = routed.process_file(source, out, clock or processing_clock(),
                                           response=_response_of(name, out, response_file))
         except X12Missing as exc:
-            click.echo(f"ecert process: {name}: {exc}", err=True)
-            status = 1
+            status = _failed(name, f"{name}: {exc}", str(exc), as_json)
             continue
         except SourceError as exc:
-            click.echo(f"ecert process: cannot read {exc}", err=True)
-            if as_json:
-                emit_json({"file": name, "error": f"cannot read {exc}"})
-            status = 1
+            status = _failed(name, f"cannot read {exc}", f"cannot read {exc}", as_json)
             continue
         except StoreError as exc:
             click.echo(f"ecert process: {exc}", err=True)
             sys.exit(1)
         except OSError as exc:
-            click.echo(f"ecert process: cannot write the response of {name}: {exc}", err=True)
-            if as_json:
-                emit_json({"file": name, "error": f"cannot write the response: {exc}"})
-            status = 1
+            status = _failed(name, f"cannot write the response of {name}: {exc}",
+                             f"cannot write the response: {exc}", as_json)
             continue
         ms = (time.monotonic() - started) * 1000
         if not quiet:
@@ -197,6 +191,14 @@ def _clash(files: tuple[str, ...], out: Path) -> str | None:
             return (f"the response of {name} would replace {replaced}, a file of the same run: "
                     "process them with different --out folders")
     return None
+
+
+def _failed(name: str, said: str, error: str, as_json: bool) -> int:
+    """A file not answered: the message, its --json object; the exit status it makes (1)."""
+    click.echo(f"ecert process: {said}", err=True)
+    if as_json:
+        emit_json({"file": name, "error": error})
+    return 1
 
 
 def _tell_interchange(name: str, done, ms: float, quiet: bool, as_json: bool) -> None:
