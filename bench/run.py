@@ -156,12 +156,19 @@ def ecert() -> str:
 
 def run_commands(commands: list[list[str]]) -> float:
     """Run commands at the same time; the wall time until the last ends.  Any failure is an error."""
+    # standard error to files, not pipes: read one after the other, a full pipe would stop a
+    # watcher that the one being read waits for
+    logs = [tempfile.TemporaryFile() for _ in commands]
     started = time.perf_counter()
-    procs = [subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              env=child_env()) for args in commands]
-    errors = [(p, p.communicate()[1]) for p in procs]
+    procs = [subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=child_env())
+             for args, log in zip(commands, logs, strict=True)]
+    for p in procs:
+        p.wait()
     seconds = time.perf_counter() - started
-    for p, err in errors:
+    for p, log in zip(procs, logs, strict=True):
+        log.seek(0)
+        err = log.read()
+        log.close()
         if p.returncode != 0:
             tail = err.decode(errors="replace").strip()[-800:]
             raise RuntimeError(f"{' '.join(p.args[:3])}... exited {p.returncode}: {tail}")
