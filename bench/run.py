@@ -158,7 +158,7 @@ def run_commands(commands: list[list[str]]) -> float:
     """Run commands at the same time; the wall time until the last ends.  Any failure is an error."""
     # standard error to files, not pipes: read one after the other, a full pipe would stop a
     # watcher that the one being read waits for
-    logs = [tempfile.TemporaryFile() for _ in commands]
+    logs = [tempfile.TemporaryFile() for _ in commands]  # noqa: SIM115 - closed below
     started = time.perf_counter()
     procs = [subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=child_env())
              for args, log in zip(commands, logs, strict=True)]
