@@ -197,3 +197,14 @@ def test_query_matches_country_certificate_and_ior_in_any_case(db):
     assert json.loads(lower.stdout) == json.loads(exact.stdout) != []
     by_ior = json.loads(run("query", "--db", db, "--ior", OTHER_IOR.lower(), "--json").stdout)
     assert [c["ior"] for c in by_ior] == [OTHER_IOR]
+
+
+def test_rows_past_the_first_page_are_aligned_as_rich_lays_them_out():
+    from ecert_edi.surfaces.cli import query as query_module
+
+    headings = ("DATE", "ENTRY", "QUANTITY", "IOR")
+    rows = [("2026-01-15", f"B2X{n:08d}", f"{n * 7:,}.00", "12-3456789AB"[: 4 + n % 9])
+            for n in range(1, 40)]
+    widths = query_module.column_widths(headings, rows)
+    by_rich = list(query_module._laid_out(headings, widths, rows, "    "))[1:]
+    assert by_rich == [query_module.aligned(headings, widths, r, "    ") for r in rows]

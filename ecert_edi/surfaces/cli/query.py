@@ -211,31 +211,35 @@ PAGE = 1_000  # rows laid out by one rich table: a long history is written a pag
 
 def table(headings: tuple[str, ...], rows: Iterable[tuple[str, ...]], indent: str = "",
           widths: list[int] | None = None) -> Iterator[str]:
-    """Rows under headings in aligned columns, numbers right-aligned, line by line (rich).
+    """Rows under headings in aligned columns, numbers right-aligned, line by line.
 
-    The widths are the widest cell of each column; given, the rows are not looked at first and
-    are laid out a page at a time in those widths, so that a table read from the store twice
-    (widths, then lines) is never held whole.
+    The widths are the widest cell of each column; given, the rows are not looked at first, so
+    that a table read from the store twice (widths, then lines) is never held whole. rich lays
+    out the headings and the first page of rows; a longer table goes on in the same widths a
+    line at a time (`aligned`, the same text: tests/test_cli_query_check.py), since rich takes
+    about half a millisecond a row and a certificate's history may have a hundred thousand.
     """
     if widths is None:
         rows = list(rows)
         widths = column_widths(headings, rows)
     rows = iter(rows)
-    header = True
-    while True:
-        page = list(itertools.islice(rows, PAGE))
-        if not page and not header:
-            return
-        yield from _laid_out(headings, widths, page, header, indent)
-        header = False
+    yield from _laid_out(headings, widths, list(itertools.islice(rows, PAGE)), indent)
+    for row in rows:
+        yield aligned(headings, widths, row, indent)
 
 
-def _laid_out(headings, widths, rows, header: bool, indent: str) -> Iterator[str]:
+def aligned(headings: tuple[str, ...], widths: list[int], cells: tuple[str, ...],
+            indent: str = "") -> str:
+    """One row in the columns rich lays out: two spaces between, numbers right-aligned."""
+    return (indent + "  ".join(c.rjust(w) if h in NUMERIC else c.ljust(w)
+                               for c, w, h in zip(cells, widths, headings))).rstrip()
+
+
+def _laid_out(headings, widths, rows, indent: str) -> Iterator[str]:
     from rich.console import Console  # only this command draws tables
     from rich.table import Table
 
-    grid = Table(box=None, pad_edge=False, show_edge=False, header_style=None,
-                 show_header=header)
+    grid = Table(box=None, pad_edge=False, show_edge=False, header_style=None)
     for h, w in zip(headings, widths):
         grid.add_column(h, justify="right" if h in NUMERIC else "left", no_wrap=True,
                         min_width=w, max_width=w)
