@@ -8,6 +8,11 @@ from pathlib import Path
 from ecert_edi.bindings.abi.environment import environment_of
 from ecert_edi.bindings.abi.reader import as_source
 from ecert_edi.ledger import Ledger
+from ecert_edi.processing.interchange_file import (
+    InterchangeOutcome,
+    is_interchange,
+    process_interchange,
+)
 from ecert_edi.processing.response_file import process_file
 from ecert_edi.processing.transmission import Outcome
 from ecert_edi.store.environments import PRODUCTION, Ledgers
@@ -38,3 +43,17 @@ class Routed:
         if ledger is None or ledger.store is not store:
             ledger = self._services[environment] = Ledger(store)
         return process_file(source, store, out_dir, clock, response=response, ledger=ledger)
+
+    def answer(self, path, out_dir: Path | str, clock: dt.datetime, *,
+               response: Path | None = None, base: Path | None = None,
+               x12: bool = True) -> Outcome | InterchangeOutcome:
+        """An inbound file answered: an X12 interchange (x12-binding.md 6: `base` + `.ta1`,
+        `.999`/`.997`, `.resp`; `base` defaults to `out_dir/<name>`) when `x12` and its first
+        bytes say so, else an ABI transmission (`process_file` above).  Both read from one open
+        file, the one looked at."""
+        source = as_source(path)
+        if x12 and is_interchange(source):
+            with source:
+                return process_interchange(
+                    source, self.ledgers, base or Path(out_dir) / Path(source.name).name, clock)
+        return self.process_file(source, out_dir, clock, response=response)

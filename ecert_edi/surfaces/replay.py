@@ -11,13 +11,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ecert_edi.bindings.abi import differ
-from ecert_edi.bindings.abi.reader import Source
 from ecert_edi.domain.clock import CLOCK_FORMAT
 from ecert_edi.domain.quantities import quantity_text
-from ecert_edi.processing import response_path
 from ecert_edi.processing.environments import Routed
 from ecert_edi.processing.files import write_atomically
-from ecert_edi.processing.interchange_file import is_interchange, process_interchange
+from ecert_edi.processing.interchange_file import InterchangeOutcome
 from ecert_edi.store import LedgerStore, open_store
 from ecert_edi.store.environments import ENVIRONMENTS, Ledgers
 
@@ -212,14 +210,9 @@ Produced = dict[Path, dict[str, bytes]]  # inbound file -> the files written for
 
 def _answer(routed: Routed, inbound: Path, out: Path, clock: dt.datetime) -> dict[str, bytes]:
     """The files written for one inbound file: NAME.resp, or an interchange's (x12 6)."""
-    source = Source(inbound)
-    if is_interchange(source):
-        with source:
-            done = process_interchange(source, routed.ledgers, out / inbound.name, clock)
-        return {f.name: f.read_bytes() for f in done.files}
-    routed.process_file(source, out, clock)
-    target = response_path(out, inbound)
-    return {target.name: target.read_bytes()}
+    outcome = routed.answer(inbound, out, clock)
+    written = outcome.files if isinstance(outcome, InterchangeOutcome) else [outcome.response]
+    return {f.name: f.read_bytes() for f in written}
 
 
 def _each(produced: Produced):

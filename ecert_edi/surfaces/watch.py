@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecert_edi.bindings.abi.reader import Source, SourceError
+from ecert_edi.bindings.abi.reader import SourceError
 from ecert_edi.domain.clock import CLOCK_FORMAT, processing_clock
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file
 from ecert_edi.processing.environments import Routed
 from ecert_edi.processing.files import exclusive, sync_dir, write_atomically
-from ecert_edi.processing.interchange_file import X12Missing, is_interchange, process_interchange
+from ecert_edi.processing.interchange_file import InterchangeOutcome, X12Missing
 from ecert_edi.store import LedgerStore, StoreBusy, StoreError, open_store
 from ecert_edi.store.environments import Ledgers
 from ecert_edi.surfaces.log import file_line, interchange_line
@@ -360,14 +360,10 @@ class Watcher:
         interchange = None
         try:
             if self.routed is not None:
-                source = Source(claimed)
-                if is_interchange(source):
-                    with source:
-                        interchange = process_interchange(source, self.routed.ledgers,
-                                                          self.folders.outbox / answer, clock)
-                else:
-                    outcome = self.routed.process_file(source, self.folders.outbox, clock,
-                                                       response=response)
+                outcome = self.routed.answer(claimed, self.folders.outbox, clock,
+                                             response=response, base=self.folders.outbox / answer)
+                if isinstance(outcome, InterchangeOutcome):
+                    interchange = outcome
             else:
                 outcome = process_file(claimed, self.store, self.folders.outbox, clock,
                                        response=response, ledger=self.ledger)

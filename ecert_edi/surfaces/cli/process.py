@@ -18,7 +18,7 @@ from ecert_edi.bindings.abi.reader import Source, SourceError
 from ecert_edi.domain.clock import processing_clock
 from ecert_edi.processing import response_path
 from ecert_edi.processing.environments import Routed
-from ecert_edi.processing.interchange_file import X12Missing, is_interchange, process_interchange
+from ecert_edi.processing.interchange_file import InterchangeOutcome, X12Missing
 from ecert_edi.store import StoreError, open_store
 from ecert_edi.store.environments import Ledgers, scratch_copy
 from ecert_edi.surfaces.cli.options import (
@@ -135,16 +135,14 @@ def _process_all(files, ledgers, out, clock, response_file, as_json, quiet, verb
         advance(name)
         started = time.monotonic()
         try:
-            source = Source(name)
-            if name != "-" and response_file is None and is_interchange(source):
-                done = process_interchange(source, ledgers, out / Path(name).name,
-                                           clock or processing_clock())
-                source.close()
-                _tell_interchange(name, done, (time.monotonic() - started) * 1000, quiet,
+            # standard input and a named response are ABI: an interchange answers in three files
+            outcome = routed.answer(Source(name), out, clock or processing_clock(),
+                                    response=_response_of(name, out, response_file),
+                                    x12=name != "-" and response_file is None)
+            if isinstance(outcome, InterchangeOutcome):
+                _tell_interchange(name, outcome, (time.monotonic() - started) * 1000, quiet,
                                   as_json)
                 continue
-            outcome = routed.process_file(source, out, clock or processing_clock(),
-                                          response=_response_of(name, out, response_file))
         except X12Missing as exc:
             status = _failed(name, f"{name}: {exc}", str(exc), as_json)
             continue
