@@ -1,4 +1,4 @@
-"""The SQLite store: applying decisions, the ledger, queries, transmissions, failures."""
+"""Each store: applying decisions, the ledger, queries, transmissions, failures."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 
 import pytest
+from postgres import INTEGRITY_ERRORS
 from txn_builders import (
     CERT,
     CLOCK,
@@ -24,15 +25,22 @@ from txn_builders import (
     query,
 )
 
-from ecert_edi.store import USAGE_FIELDS, KeptUnits, SQLiteStore, StoreError, TransmissionConflict
+from ecert_edi.store import (
+    USAGE_FIELDS,
+    KeptUnits,
+    SQLiteStore,
+    StoreError,
+    TransmissionConflict,
+    open_store,
+)
 from ecert_edi.store.schema import LATEST
 
 KEY = ("AU", CERT)
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore(tmp_path / "ecert.db")
+def store(ledger_target):
+    s = open_store(ledger_target)
     yield s
     s.close()
 
@@ -215,9 +223,9 @@ def test_check_ledger_reports_a_balance_that_disagrees_with_its_history(store):
 def test_the_ledger_is_append_only_and_balances_never_negative(store):
     registered(store)
     ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.conn.execute("DELETE FROM activities")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.conn.execute("UPDATE certificates SET balance = -1")
 
 
@@ -292,15 +300,15 @@ def test_unusable_databases_raise_store_error(tmp_path):
         SQLiteStore(newer)
 
 
-def test_a_writer_waits_for_another_process_and_gives_up_with_store_error(tmp_path):
-    path = tmp_path / "ecert.db"
-    first, second = SQLiteStore(path), SQLiteStore(path, timeout=0.05)
+def test_a_writer_waits_for_another_process_and_gives_up_with_store_error(ledger_target):
+    first = open_store(ledger_target)
+    second = open_store(ledger_target, timeout=0.05)
     try:
         with first.write():
             registered(first)
             with pytest.raises(StoreError):
                 registered(second)
-            # readers are not blocked by the writer (WAL)
+            # readers are not blocked by the writer (WAL; a snapshot)
             assert second.certificate(*KEY) is None
         assert second.certificate(*KEY) is not None
     finally:

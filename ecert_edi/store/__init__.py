@@ -1,4 +1,4 @@
-"""Persistence behind the `LedgerStore` interface (store/interface.py); SQLite is its first store.
+"""Persistence behind the `LedgerStore` interface (store/interface.py): SQLite, and PostgreSQL.
 
 May import: `ecert_edi.domain` (state and decisions, never the rules). Never a binding, the ledger
 service, processing or a surface.
@@ -16,19 +16,31 @@ from ecert_edi.store.interface import (
     LedgerStore,
     StoreBusy,
     StoreError,
+    StoreMissing,
     TransmissionConflict,
     TransmissionRecord,
 )
+from ecert_edi.store.postgres.target import is_url
 from ecert_edi.store.sqlite import SQLiteStore
 
 
 def open_store(target: str | os.PathLike, *, create: bool = True, **options) -> LedgerStore:
-    """The store a `--db` value names: today a SQLite file path.
+    """The store a `--db` value names: a `postgresql://` (or `postgres://`) URL is the
+    PostgreSQL store (docs/scaling.md), anything else a SQLite file path.
 
-    `create`: make a new database when nothing is at the path (`process`, `watch`); False makes
-    a missing one StoreError (`query`, `check`: a mistyped path is not a new, empty ledger). An
-    existing file that is not an ecert database is StoreError either way.
+    `create`: make a new ledger when none is there (`process`, `watch`); False makes a missing
+    one StoreMissing (`query`, `check`: a mistyped path is not a new, empty ledger). An existing
+    database that is not an ecert ledger is StoreError either way.
     """
+    if is_url(target):
+        try:
+            from ecert_edi.store.postgres.store import PostgresStore
+        except ImportError as exc:  # psycopg is the postgres extra's
+            raise StoreError(
+                f"{target.partition('://')[0]}:// databases need psycopg: pip install"
+                f" 'ecert-edi[postgres]' ({exc})"
+            ) from exc
+        return PostgresStore(target, create=create, **options)
     return SQLiteStore(target, create=create, **options)
 
 
@@ -43,7 +55,9 @@ __all__ = [
     "SQLiteStore",
     "StoreBusy",
     "StoreError",
+    "StoreMissing",
     "TransmissionConflict",
     "TransmissionRecord",
+    "is_url",
     "open_store",
 ]

@@ -6,7 +6,8 @@ import os
 from collections.abc import Callable
 from typing import Self
 
-from ecert_edi.store.interface import LedgerStore, StoreError
+from ecert_edi.store.interface import LedgerStore, StoreError, StoreMissing
+from ecert_edi.store.postgres.target import environment_url, is_url
 
 PRODUCTION, TEST = "P", "T"
 ENVIRONMENTS = {"production": PRODUCTION, "test": TEST}
@@ -17,13 +18,17 @@ def environment_target(target: str | os.PathLike, environment: str) -> str:
     ledger beside it, `-test` before the suffix (`ecert.db` → `ecert-test.db`).
 
     A ledger of its own for each environment, in a file of its own: no statement can reach
-    across, and a test ledger is removed or reset without touching production.
+    across, and a test ledger is removed or reset without touching production.  On a
+    PostgreSQL server, a schema of its own beside production's (`ecert` → `ecert_test`,
+    store/postgres/target.py).
     """
     target = os.fspath(target)
+    if environment not in (PRODUCTION, TEST):
+        raise ValueError(f"unknown environment {environment!r}")
+    if is_url(target):
+        return environment_url(target, environment == TEST)
     if environment == PRODUCTION:
         return target
-    if environment != TEST:
-        raise ValueError(f"unknown environment {environment!r}")
     head, name = os.path.split(target)
     stem, dot, suffix = name.rpartition(".")
     name = f"{stem}-test.{suffix}" if dot and stem else f"{name}-test"
@@ -55,8 +60,11 @@ class Ledgers:
 
     def _opened(self, environment: str) -> LedgerStore:
         where = environment_target(self.target, environment)
-        if environment == PRODUCTION or self._create or os.path.lexists(where):
+        try:
             return self._open(where, create=self._create)
+        except StoreMissing:
+            if environment == PRODUCTION:
+                raise
         # a production ledger that has never had a test transmission: its test ledger is empty
         return self._open(":memory:", create=True)
 
@@ -75,13 +83,18 @@ class Ledgers:
 def scratch_copy(target: str | os.PathLike, folder: str | os.PathLike,
                  opener: Callable[..., LedgerStore]) -> str:
     """Copies of the ledgers of `target` (those that exist) in `folder`; the target to give
-    `Ledgers` for them.  A missing production ledger is an empty one there."""
-    copy = os.path.join(os.fspath(folder), os.path.basename(os.fspath(target)) or "ecert.db")
+    `Ledgers` for them.  A missing production ledger is an empty one there.  The copies are
+    SQLite files whatever the target's store (a PostgreSQL ledger is copied into one)."""
+    target = os.fspath(target)
+    name = "ecert.db" if is_url(target) else os.path.basename(target) or "ecert.db"
+    copy = os.path.join(os.fspath(folder), name)
     for environment in (PRODUCTION, TEST):
-        where = environment_target(target, environment)
-        if os.path.lexists(where):
-            with opener(where, create=False) as store:
-                store.copy_to(environment_target(copy, environment))
+        try:
+            store = opener(environment_target(target, environment), create=False)
+        except StoreMissing:
+            continue
+        with store:
+            store.copy_to(environment_target(copy, environment))
     return copy
 
 

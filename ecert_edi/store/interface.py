@@ -44,6 +44,7 @@ __all__ = [
     "LedgerStore",
     "StoreBusy",
     "StoreError",
+    "StoreMissing",
     "TransmissionConflict",
     "TransmissionRecord",
 ]
@@ -51,6 +52,10 @@ __all__ = [
 
 class StoreError(Exception):
     """The database cannot be opened or used."""
+
+
+class StoreMissing(StoreError):
+    """No ledger is where the target names, and none was to be created."""
 
 
 class StoreBusy(StoreError):

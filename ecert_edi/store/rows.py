@@ -22,7 +22,10 @@ def iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def day(text: str | None) -> dt.date | None:
+def day(text: str | dt.date | None) -> dt.date | None:
+    """A stored date: SQLite's ISO text, or PostgreSQL's date as it comes."""
+    if isinstance(text, dt.date):
+        return text
     return dt.date.fromisoformat(text) if text else None
 
 
@@ -37,7 +40,7 @@ def stamp(clock: dt.datetime | dt.date) -> str:
 _IN_BATCH = 900
 
 
-def _certificate(row: tuple, tariffs: Iterable[int] = ()) -> CertificateState:
+def certificate_state(row: tuple, tariffs: Iterable[int] = ()) -> CertificateState:
     country, number, ior, issue, expiry, program, allowance, unit, balance, status = row
     return CertificateState(
         country=country,
@@ -62,7 +65,7 @@ def certificate(
             f"SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE country = ? AND number = ?",
             key,
         ).fetchone()
-        return _certificate(row) if row is not None else None
+        return certificate_state(row) if row is not None else None
     # the certificate and its covered tariff numbers in one statement (the entry hot path)
     row = conn.execute(
         f"SELECT {CERTIFICATE_COLUMNS}, (SELECT group_concat(hts) FROM certificate_tariffs t"
@@ -73,7 +76,7 @@ def certificate(
     if row is None:
         return None
     listed = row[-1]
-    return _certificate(row[:-1], map(int, listed.split(",")) if listed else ())
+    return certificate_state(row[:-1], map(int, listed.split(",")) if listed else ())
 
 
 def certificates(conn: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, CertificateState]:
@@ -94,7 +97,7 @@ def certificates(conn: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, Cer
             [v for key in part for v in key],
         ):
             listed = row[-1]
-            cert = _certificate(row[:-1], map(int, listed.split(",")) if listed else ())
+            cert = certificate_state(row[:-1], map(int, listed.split(",")) if listed else ())
             found[cert.key] = cert
     return found
 
@@ -107,7 +110,7 @@ def certificates_where(
     if where:
         sql += f" WHERE {where}"
     for row in conn.execute(sql + " ORDER BY country, number", params):
-        yield _certificate(row)
+        yield certificate_state(row)
 
 
 def entry(conn: sqlite3.Connection, entry_number: str) -> EntryState | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -13,10 +12,11 @@ from typing import Self
 from sqlite_utils import Database
 
 from ecert_edi.domain.state import CertificateState, EntryState
-from ecert_edi.store import connection, interchanges, rows
+from ecert_edi.store import connection, interchanges, rows, transmissions
 from ecert_edi.store.apply import write_certificate, write_entries
 from ecert_edi.store.audit import check_database, check_ledger
 from ecert_edi.store.connection import DEFAULT_TIMEOUT, MEMORY, Transactions
+from ecert_edi.store.guard import guarded
 from ecert_edi.store.interchanges import InterchangeRecord
 from ecert_edi.store.interface import (
     Change,
@@ -24,54 +24,17 @@ from ecert_edi.store.interface import (
     KeptUnits,
     LedgerRow,
     StoreError,
-    TransmissionConflict,
+    StoreMissing,
     TransmissionRecord,
 )
 from ecert_edi.store.schema import LATEST, migrate, recognise
 
-
-def _guarded(method):
-    """Turn a database failure into StoreError (a generator's too, as it is consumed)."""
-    if _is_generator(method):
-
-        @functools.wraps(method)
-        def gen_wrapper(self, *args, **kwargs):
-            try:
-                yield from method(self, *args, **kwargs)
-            except sqlite3.Error as exc:
-                raise self.tx.failure(exc) from exc
-
-        return gen_wrapper
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise self.tx.failure(exc) from exc
-
-    return wrapper
-
-
-def _is_generator(func) -> bool:
-    return bool(func.__code__.co_flags & 0x20)  # CO_GENERATOR
+_guarded = guarded(sqlite3.Error)
 
 
 def _now() -> str:
     """When a migration was applied (wall time: it is no part of the processing state)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-_TRANSMISSION_COLUMNS = (
-    "id, sender_type, sender_id, control_number, content_hash, clock, status, created"
-)
-
-
-def _transmission(row: tuple) -> TransmissionRecord:
-    tid, stype, sid, number, content_hash, clock, status, created = row
-    return TransmissionRecord(
-        tid, stype, sid, number, content_hash, dt.datetime.fromisoformat(clock), status, created
-    )
 
 
 class SQLiteStore:
@@ -92,7 +55,7 @@ class SQLiteStore:
         if self.path != MEMORY:
             if not os.path.lexists(self.path):
                 if not create:
-                    raise StoreError(
+                    raise StoreMissing(
                         f"database {self.path} does not exist (only `ecert process` and"
                         " `ecert watch` create one)"
                     )
@@ -231,26 +194,18 @@ class SQLiteStore:
             if run:
                 write_entries(self.conn, run)
 
-    # -- transmissions ------------------------------------------------------------------------
+    # -- transmissions (store/transmissions.py) ------------------------------------------------
     @_guarded
     def find_transmission(
         self, sender_type: str | None, sender_id: str | None, control_number: str | None
     ) -> TransmissionRecord | None:
         """The transmission recorded under a (sender type, sender ID, control number), if any."""
-        row = self.conn.execute(
-            f"SELECT {_TRANSMISSION_COLUMNS} FROM transmissions"
-            " WHERE sender_type = ? AND sender_id = ? AND control_number = ?",
-            (sender_type or "", sender_id or "", control_number or ""),
-        ).fetchone()
-        return _transmission(row) if row is not None else None
+        return transmissions.find(self.conn, sender_type, sender_id, control_number)
 
     @_guarded
     def transmissions(self) -> Iterator[TransmissionRecord]:
         """Every transmission recorded, in the order they were first received."""
-        for row in self.conn.execute(
-            f"SELECT {_TRANSMISSION_COLUMNS} FROM transmissions ORDER BY id"
-        ):
-            yield _transmission(row)
+        yield from transmissions.listing(self.conn)
 
     @_guarded
     def entry_ledger(self, entry_number: str) -> Iterator[LedgerRow]:
@@ -261,13 +216,7 @@ class SQLiteStore:
     def transmissions_in_progress(self) -> list[TransmissionRecord]:
         """Every transmission begun and not completed, oldest first."""
         with self.read():
-            return [
-                _transmission(row)
-                for row in self.conn.execute(
-                    f"SELECT {_TRANSMISSION_COLUMNS} FROM transmissions"
-                    " WHERE status = 'in-progress' ORDER BY id"
-                )
-            ]
+            return transmissions.in_progress(self.conn)
 
     @_guarded
     def begin_transmission(
@@ -284,49 +233,20 @@ class SQLiteStore:
         other content it is TransmissionConflict.
         """
         with self.write():
-            found = self.find_transmission(sender_type, sender_id, control_number)
-            if found is not None:
-                if found.content_hash != content_hash:
-                    raise TransmissionConflict(
-                        f"control number {control_number} of {sender_type} {sender_id}"
-                        " was used before with other content"
-                    )
-                return found.id
-            cur = self.conn.execute(
-                "INSERT INTO transmissions (sender_type, sender_id, control_number, content_hash,"
-                " clock, status, created) VALUES (?, ?, ?, ?, ?, 'in-progress', ?)",
-                (
-                    sender_type or "",
-                    sender_id or "",
-                    control_number or "",
-                    content_hash,
-                    rows.stamp(clock),
-                    rows.stamp(clock),
-                ),
-            )
-            return cur.lastrowid
+            return transmissions.begin(
+                self.conn, sender_type, sender_id, control_number, content_hash, clock,
+                lambda sql, params: self.conn.execute(sql, params).lastrowid)
 
     @_guarded
     def chunk(self, transmission: int, seq: int) -> KeptUnits | None:
         """The saved response part holding unit `seq` of a transmission, None when none does."""
-        row = self.conn.execute(
-            "SELECT coalesce(first_seq, seq), seq, text, accepted, units FROM response_chunks"
-            " WHERE transmission_id = ? AND seq >= ? ORDER BY seq LIMIT 1",
-            (transmission, seq),
-        ).fetchone()
-        if row is None or row[0] > seq:
-            return None
-        return KeptUnits(*row)
+        return transmissions.chunk(self.conn, transmission, seq)
 
     @_guarded
     def applied_through(self, transmission: int) -> int:
         """The last unit of a transmission whose response is saved (units are applied in order,
         so every unit up to it is applied); 0 when none is."""
-        (last,) = self.conn.execute(
-            "SELECT coalesce(max(seq), 0) FROM response_chunks WHERE transmission_id = ?",
-            (transmission,),
-        ).fetchone()
-        return last
+        return transmissions.applied_through(self.conn, transmission)
 
     @_guarded
     def save_chunk(self, transmission: int, seq: int, text: str, accepted: int, *,
@@ -335,36 +255,23 @@ class SQLiteStore:
         transmission, `units` of them, `accepted` accepted (in the transaction that applied
         them)."""
         with self.write():
-            self.conn.execute(
-                "INSERT INTO response_chunks (transmission_id, seq, text, accepted, first_seq,"
-                " units) VALUES (?, ?, ?, ?, ?, ?)",
-                (transmission, seq, text, int(accepted), seq if first is None else first, units),
-            )
+            transmissions.save_chunk(self.conn, transmission, seq, text, accepted, first, units)
 
     @_guarded
     def chunks(self, transmission: int) -> Iterator[str]:
         """Every saved response text of a transmission, in unit order."""
-        for (text,) in self.conn.execute(
-            "SELECT text FROM response_chunks WHERE transmission_id = ? ORDER BY seq",
-            (transmission,),
-        ):
-            yield text
+        yield from transmissions.chunks(self.conn, transmission)
 
     @_guarded
     def finish_transmission(self, transmission: int) -> None:
         """Mark a transmission complete: every unit is applied and its response saved."""
         with self.write():
-            self.conn.execute(
-                "UPDATE transmissions SET status = 'complete' WHERE id = ?", (transmission,)
-            )
+            transmissions.finish(self.conn, transmission)
 
     @_guarded
     def transmission_complete(self, transmission: int) -> bool:
         """Whether a transmission is complete (another process may have finished it)."""
-        row = self.conn.execute(
-            "SELECT status FROM transmissions WHERE id = ?", (transmission,)
-        ).fetchone()
-        return row is not None and row[0] == "complete"
+        return transmissions.is_complete(self.conn, transmission)
 
     @_guarded
     def complete_transmission(self, transmission: int, parts: Iterable[str]) -> bool:
@@ -372,28 +279,12 @@ class SQLiteStore:
         mark it complete; False, and nothing changed, when it was complete already (the response
         first produced is never replaced)."""
         with self.write():
-            if self.transmission_complete(transmission):
-                return False
-            # the saved parts go first: the pages they free are the ones the whole response
-            # is written into, so no free pages are left behind for the file to carry
-            self.conn.execute(
-                "DELETE FROM response_chunks WHERE transmission_id = ?", (transmission,)
-            )
-            self.conn.executemany(
-                "INSERT INTO responses (transmission_id, part, text) VALUES (?, ?, ?)",
-                ((transmission, part, text) for part, text in enumerate(parts, start=1)),
-            )
-            self.finish_transmission(transmission)
-            return True
+            return transmissions.complete(self.conn, transmission, parts)
 
     @_guarded
     def response(self, transmission: int) -> Iterator[str]:
         """The response file of a complete transmission, in parts, as first written."""
-        for (text,) in self.conn.execute(
-            "SELECT text FROM responses WHERE transmission_id = ? ORDER BY part",
-            (transmission,),
-        ):
-            yield text
+        yield from transmissions.response(self.conn, transmission)
 
     @_guarded
     def copy_to(self, path: str | os.PathLike) -> None:

@@ -46,9 +46,9 @@ db_option = click.option(
     envvar="ECERT_DB",
     default="ecert.db",
     show_default=_db_default_shown(),
-    metavar="PATH",
-    help="SQLite database (default: $ECERT_DB, else ./ecert.db); only process and watch create"
-    " it when absent.",
+    metavar="PATH|URL",
+    help="SQLite database, or a postgresql:// URL (docs/scaling.md) (default: $ECERT_DB, else"
+    " ./ecert.db); only process and watch create it when absent.",
 )
 
 
