@@ -257,7 +257,7 @@ def test_every_pyx12_exception_becomes_data(monkeypatch):
         return original(self, seg)
 
     monkeypatch.setattr(pyx12.x12file.X12Reader, "_parse_segment", flaky)
-    ix = read_interchange(TEXT)
+    ix = read_interchange(TEXT, tokeniser="pyx12")
     assert [n for n, _ in ix.reading.pyx12_errors] == [4, 7]
     # every segment was still read (one 996 set, six records, no set fault) ...
     assert [s.records for s in ix.groups[0].sets] == [6] and ix.groups[0].sets[0].accepted
@@ -269,9 +269,10 @@ def test_every_pyx12_exception_becomes_data(monkeypatch):
 def test_an_exception_our_checks_explain_adds_nothing():
     # duplicated SE: pyx12 fails at the GE after it; the fault at hand is our 024 at the SE
     data = TEXT.replace(b"SE*9*0001~\n", b"SE*9*0001~\nSE*9*0001~\n")
-    ix = read_interchange(data)
+    ix = read_interchange(data, tokeniser="pyx12")
     assert [n for n, _ in ix.reading.pyx12_errors] == [13]
     assert [(f.code, f.line) for f in ix.ta1_faults] == [("024", 12)]
+    assert ix.faults() == read_interchange(data).faults()
 
 
 def test_a_pyx12_failure_at_the_start_still_reads_everything(monkeypatch):
@@ -281,7 +282,7 @@ def test_a_pyx12_failure_at_the_start_still_reads_everything(monkeypatch):
         raise AttributeError("injected")
 
     monkeypatch.setattr(pyx12.x12file.X12Reader, "__init__", broken)
-    ix = read_interchange(TEXT)
+    ix = read_interchange(TEXT, tokeniser="pyx12")
     assert ix.groups[0].sets[0].accepted and ix.groups[0].sets[0].records == 6
     assert [(f.code, f.line) for f in ix.faults()] == [("024", 1)]
 

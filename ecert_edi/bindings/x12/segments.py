@@ -12,7 +12,7 @@ from ecert_edi.bindings.x12.envelope import VERSIONS, Isa
 
 CHUNK = 1 << 16
 # No valid segment is near this long (K3 is 83 characters); beyond it a segment is kept in a
-# summary that keeps every fault it can have (see _Squeezed); limit and summary together stay
+# summary that keeps every fault it can have (see Squeezed); limit and summary together stay
 # under pyx12's read size (8 KiB): RawX12File gives up silently on a segment whose end is not in
 # one more read.
 SEGMENT_LIMIT = 2048
@@ -38,7 +38,7 @@ class Reading:
     digest: str = ""        # content digest (7): segments as element lists, delimiters aside
 
 
-class _Squeezed:
+class Squeezed:
     """The rest of an over-long segment, summarised: each element's first characters, then each
     further distinct character once, then its last character; at most _MAX_ELEMENTS elements.
     Length, character and trailing-space faults and the echoed bad data stay what they were."""
@@ -103,7 +103,7 @@ class _Feed:
         self.eof = False
         self.head: list[str] = []
         self.head_len = 0
-        self.squeezed: _Squeezed | None = None
+        self.squeezed: Squeezed | None = None
         self.hash = hashlib.sha256()
         self.table = {ord(self.sep): "\x00\x01", 0: "\x00\x00"}
         text = isa.text
@@ -156,7 +156,7 @@ class _Feed:
             text = "".join(self.head)
             self._hash(text)
             self.head, self.head_len = [text[:SEGMENT_LIMIT]], SEGMENT_LIMIT
-            self.squeezed = _Squeezed(self.sep)
+            self.squeezed = Squeezed(self.sep)
             self.squeezed.add(text[SEGMENT_LIMIT:])
 
     def _end_segment(self) -> None:
@@ -191,11 +191,16 @@ class _Feed:
         self.hash.update(text.translate(self.table).encode("utf-8"))
 
     def _hash_isa(self, isa: Isa) -> None:
-        # Without ISA16 and, under 00501, ISA11: delimiters do not matter (7).
-        kept = [e for n, e in enumerate(isa.elements, 1)
-                if n != 16 and not (n == 11 and isa.version == "00501")]
-        self._hash(self.sep.join(["ISA", *kept]))
+        self._hash(isa_digest_text(isa))
         self.hash.update(b"\x00\x02")
+
+
+def isa_digest_text(isa: Isa) -> str:
+    """The ISA as the content digest (7) takes it: without ISA16 and, under 00501, ISA11, for
+    delimiters do not matter."""
+    kept = [e for n, e in enumerate(isa.elements, 1)
+            if n != 16 and not (n == 11 and isa.version == "00501")]
+    return isa.element_separator.join(["ISA", *kept])
 
 
 def _split(text: str, sep: str) -> tuple[str, list[str]]:
