@@ -201,10 +201,10 @@ def test_an_unreadable_file_goes_to_failed_with_its_reason(tmp_path, monkeypatch
     (root / "inbox").mkdir(parents=True)
     drop(root / "inbox", "x.txt", b"anything")
 
-    def unreadable(path, *args, **kwargs):
+    def unreadable(source, *args, **kwargs):  # the first read of the file, whatever its size
         raise SourceError(13, "Permission denied")
 
-    monkeypatch.setattr("ecert_edi.processing.environments.process_file", unreadable)
+    monkeypatch.setattr("ecert_edi.processing.environments.environment_of", unreadable)
     watcher = once(root, db)
     assert watcher.tally.failed == 1
     assert listing(root / "failed") == ["x.txt", "x.txt.reason"]

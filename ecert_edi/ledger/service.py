@@ -49,7 +49,14 @@ class Ledger:
     @contextmanager
     def group(self) -> Iterator[None]:
         """Keep the decisions of the transactions applied inside, and write them together at
-        the end (inside the caller's write transaction); on an exception none is written."""
+        the end (inside the caller's write transaction); on an exception none is written.
+
+        A group inside a group joins it: a batch of small files is one group, its files' own
+        groups part of it.
+        """
+        if self._pending is not None:
+            yield
+            return
         self._pending = []
         try:
             yield
@@ -180,6 +187,9 @@ class Ledger:
         detail is `Y`, its ledger rows (read lazily: consume them inside the caller's
         transaction)."""
         store = self.store
+        if self._pending:  # a query inside a group reads what the group has decided so far
+            store.apply(self._pending)
+            self._pending.clear()
         with store.read():
             selection = query_selection(txn, sender)
             candidates = list(self._candidates(selection)) if selection is not None else []

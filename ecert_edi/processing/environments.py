@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from ecert_edi.bindings.abi.environment import environment_of
-from ecert_edi.bindings.abi.reader import as_source
+from ecert_edi.bindings.abi.reader import Source, as_source
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing.interchange_file import (
     InterchangeOutcome,
@@ -16,6 +16,7 @@ from ecert_edi.processing.interchange_file import (
 from ecert_edi.processing.response_file import process_file
 from ecert_edi.processing.transmission import Outcome
 from ecert_edi.store.environments import PRODUCTION, Ledgers
+from ecert_edi.store.interface import LedgerStore
 
 
 class Routed:
@@ -34,15 +35,21 @@ class Routed:
         """
         source = as_source(path)  # a path, or a Source the caller opened to look at first
         try:
-            environment = environment_of(source) or PRODUCTION
+            store, ledger = self.route(source)
         except BaseException:
             source.close()
             raise
+        return process_file(source, store, out_dir, clock, response=response, ledger=ledger)
+
+    def route(self, source: Source) -> tuple[LedgerStore, Ledger]:
+        """The store of the environment an open file's A record names (production when
+        unreadable), and that store's service."""
+        environment = environment_of(source) or PRODUCTION
         store = self.ledgers.store(environment)
         ledger = self._services.get(environment)
         if ledger is None or ledger.store is not store:
             ledger = self._services[environment] = Ledger(store)
-        return process_file(source, store, out_dir, clock, response=response, ledger=ledger)
+        return store, ledger
 
     def answer(self, path, out_dir: Path | str, clock: dt.datetime, *,
                response: Path | None = None, base: Path | None = None,

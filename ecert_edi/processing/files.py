@@ -7,7 +7,8 @@ import fcntl
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -21,32 +22,97 @@ _LOOK = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0
 _RANDOM = 4  # bytes of the temporary's random part: 8 hex digits
 
 
+class Staged:
+    """A new file's content being written beside its target, in place only once published.
+
+    `.<name>.<random>.tmp` under an exclusive `flock` for as long as it exists under its name, so
+    `remove_abandoned` tells a live writer's temporary from the leftover of a killed one.  Readers
+    of the target see the old file or the whole new one, never a part.
+    """
+
+    def __init__(self, target: Path | str, mode: int | None = RESPONSE_MODE, *,
+                 encoding: str = "ascii", newline: str | None = "\n") -> None:
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.out, self._tmp = _open_beside(self.target, mode, encoding, newline)
+
+    def publish(self, *, sync: bool = True, synced: bool = False) -> Path:
+        """Flush, sync and rename the content over the target; with `sync`, the folder too (a
+        caller publishing many files into one folder syncs it once, after the last).  `synced`:
+        the content is durable already (`publish_together`)."""
+        with self.out:  # closing it drops the lock: only once its name is gone
+            try:
+                if not synced:
+                    self.out.flush()
+                    os.fsync(self.out.fileno())
+                os.replace(self._tmp, self.target)
+            except BaseException:
+                self._remove()
+                raise
+        if sync:
+            sync_dir(self.target.parent)
+        return self.target
+
+    def discard(self) -> None:
+        """Remove the temporary; the target is left as it was."""
+        with self.out:
+            self._remove()
+
+    def _remove(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._tmp)
+
+
+def publish_together(files: Sequence[Staged]) -> None:
+    """Publish staged files of one file system, syncing their content once and each folder
+    once: where the system can (Linux `syncfs`), one flush of the file system costs what one
+    `fsync` does, where a file each would cost a wait on the disk each."""
+    if not files:
+        return
+    for staged in files:
+        staged.out.flush()
+    synced = _syncfs(files[0].out.fileno())
+    folders = {}
+    for staged in files:
+        staged.publish(sync=False, synced=synced)
+        folders[staged.target.parent] = None
+    for folder in folders:
+        sync_dir(folder)
+
+
+def _syncfs(fd: int) -> bool:
+    """Make everything written to the file system of `fd` durable; False where the system
+    offers no such call (each file is then synced on its own)."""
+    global _SYNCFS
+    if _SYNCFS is None:
+        _SYNCFS = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _SYNCFS = ctypes.CDLL(None, use_errno=True).syncfs
+            except (OSError, AttributeError):  # pragma: no cover - a libc without syncfs
+                pass
+    return bool(_SYNCFS) and _SYNCFS(fd) == 0
+
+
+_SYNCFS = None  # libc's syncfs once looked up; False where there is none
+
+
 @contextlib.contextmanager
 def atomic_file(target: Path | str, mode: int | None = RESPONSE_MODE, *, encoding: str = "ascii",
                 newline: str | None = "\n") -> Iterator[TextIO]:
-    """A text file ("w+") beside the target, `.<name>.<random>.tmp`, that replaces the target on
+    """A text file ("w+") beside the target (a `Staged` file) that replaces the target on
     success (flushed, synced, renamed, its folder synced) and is removed on failure, Ctrl-C
-    included.
-
-    The temporary is under an exclusive `flock` for as long as it exists under its name, so
-    `remove_abandoned` tells a live writer's temporary from the leftover of a killed one.
-    `mode` None leaves the permissions open() would give a new file (0o666 less the umask).
-    Readers of the target see the old file or the whole new one, never a part.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    out, tmp = _open_beside(target, mode, encoding, newline)
-    with out:  # closing it drops the lock: only once its name is gone (renamed or removed)
-        try:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-    sync_dir(target.parent)
+    included.  `mode` None leaves the permissions open() would give a new file (0o666 less
+    the umask)."""
+    staged = Staged(target, mode, encoding=encoding, newline=newline)
+    try:
+        yield staged.out
+    except BaseException:
+        staged.discard()
+        raise
+    staged.publish()
 
 
 def write_atomically(target: Path | str, parts: Iterable[str], mode: int | None = RESPONSE_MODE,
@@ -65,17 +131,31 @@ def remove_abandoned(target: Path | str) -> list[Path]:
     still writing stays.  Safe to call at any time, from any number of processes.
     """
     target = Path(target)
+    return _remove_temporaries(target.parent, target.name)
+
+
+def remove_abandoned_in(folder: Path | str) -> list[Path]:
+    """Remove every temporary in `folder` that no live writer holds (see remove_abandoned): one
+    listing for a folder of many responses, where one a response would cost a listing each."""
+    return _remove_temporaries(Path(folder), None)
+
+
+def _remove_temporaries(folder: Path, name: str | None) -> list[Path]:
     # `.<name>.<8 hex digits>.tmp`, told by plain string tests: a folder of many responses is
-    # listed once a response, and each name costs a few comparisons, not a pattern match
-    head, size = f".{target.name}.", len(target.name) + 2 + 2 * _RANDOM + 4
+    # listed once, and each name costs a few comparisons, not a pattern match
     try:
-        names = os.listdir(target.parent)
+        names = os.listdir(folder)
     except OSError:  # pragma: no cover - an unreadable folder: nothing can be told
         return []
-    found = sorted(target.parent / n for n in names
-                   if len(n) == size and n.startswith(head) and n.endswith(".tmp")
-                   and _is_random(n[len(head):-4]))
-    return [path for path in found if _remove_if_abandoned(path)]
+    if name is None:
+        found = [n for n in names if len(n) > 2 * _RANDOM + 6 and n.startswith(".")
+                 and n.endswith(".tmp") and n[-5 - 2 * _RANDOM] == "."
+                 and _is_random(n[-4 - 2 * _RANDOM:-4])]
+    else:
+        head, size = f".{name}.", len(name) + 2 + 2 * _RANDOM + 4
+        found = [n for n in names if len(n) == size and n.startswith(head)
+                 and n.endswith(".tmp") and _is_random(n[len(head):-4])]
+    return [path for path in sorted(folder / n for n in found) if _remove_if_abandoned(path)]
 
 
 _HEX = frozenset("0123456789abcdef")

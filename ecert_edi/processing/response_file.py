@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from ecert_edi.bindings.abi.binding import ABI
 from ecert_edi.bindings.interface import Binding
 from ecert_edi.ledger import Ledger
-from ecert_edi.processing.files import remove_abandoned, write_atomically
+from ecert_edi.processing.files import Staged, remove_abandoned
 from ecert_edi.processing.transmission import Outcome, ResponseChanged, respond
 from ecert_edi.store.interface import LedgerStore
 
@@ -16,6 +17,23 @@ from ecert_edi.store.interface import LedgerStore
 def response_path(out_dir: Path | str, inbound: Path | str) -> Path:
     """Where the response to an inbound file goes: `<out_dir>/<name>.resp`."""
     return Path(out_dir) / f"{Path(inbound).name}.resp"
+
+
+@dataclass
+class StagedResponse:
+    """A file's response written beside its place, not yet in it: published once the commit of
+    what it answers is durable (at once for a file of its own, after the commit of a batch)."""
+
+    outcome: Outcome
+    file: Staged
+
+    def publish(self, *, sync: bool = True) -> Outcome:
+        """The response in place; with `sync` its folder synced too (see Staged.publish)."""
+        self.file.publish(sync=sync)
+        return self.outcome
+
+    def discard(self) -> None:
+        self.file.discard()
 
 
 def process_file(path, store: LedgerStore, out_dir: Path | str, clock: dt.datetime,
@@ -26,18 +44,39 @@ def process_file(path, store: LedgerStore, out_dir: Path | str, clock: dt.dateti
     Temporaries a killed run left for the same response are removed first (never one a live
     process is still writing); an interrupted write removes its own.
     """
+    return stage_response(path, store, out_dir, clock, response, ledger=ledger,
+                          binding=binding).publish()
+
+
+def stage_response(path, store: LedgerStore, out_dir: Path | str, clock: dt.datetime,
+                   response: Path | None = None, *, ledger: Ledger | None = None,
+                   binding: Binding = ABI, clean: bool = True) -> StagedResponse:
+    """`process_file` up to its response written, not yet in place: the caller publishes it
+    once what the response answers is durable.  `clean` False leaves the removal of abandoned
+    temporaries to the caller (a drop folder clears its outbox once a pass)."""
     source = binding.source(path)
     try:
         target = Path(response) if response is not None else response_path(out_dir, source.name)
         outcome = Outcome(name=source.name, response=target)
-        remove_abandoned(target)
+        if clean:
+            remove_abandoned(target)
+        staged = Staged(target)
         try:
-            write_atomically(target, respond(source, store, clock, binding=binding,
-                                             ledger=ledger, outcome=outcome))
+            staged.out.writelines(respond(source, store, clock, binding=binding, ledger=ledger,
+                                          outcome=outcome))
         except ResponseChanged as changed:  # nothing is in place yet: the stored answer instead
-            with store.read():
-                write_atomically(target, store.response(changed.transmission))
-        return outcome
+            staged.discard()
+            staged = Staged(target)
+            try:
+                with store.read():
+                    staged.out.writelines(store.response(changed.transmission))
+            except BaseException:
+                staged.discard()
+                raise
+        except BaseException:
+            staged.discard()
+            raise
+        return StagedResponse(outcome, staged)
     finally:
         close = getattr(source, "close", None)
         if close is not None:

@@ -38,7 +38,8 @@ RESPONSE_PART = 1 << 20  # a stored response is kept in parts of this many chara
 SPOOL_BYTES = 8 << 20  # the response kept in memory up to this size, on disk beyond
 # Concurrency and crash tests stop a process at a known point rather than guess at timing: with
 # this set to N (or N,M,...), the process stops itself (SIGSTOP) right after its Nth commit group
-# is durable.
+# (counted over every transmission it answers) is written: durable, or, in a batch of small
+# files, waiting for the batch's commit.
 PAUSE_AFTER_GROUP = "ECERT_TEST_PAUSE_AFTER_GROUP"
 # How long a writer keeps trying to get the database while other writers hold it, in seconds,
 # beyond the store's own wait on each try.
@@ -150,7 +151,6 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
     tid: int | None = None
     responder = None
     skipping = False
-    groups = 0
     query: Query | None = None
     kept: deque[str] = deque()  # units of a part an interrupted run saved, in order
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES, "w+", encoding="ascii",
@@ -158,7 +158,7 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
         while True:
             new = _Units()
             group: list[str] = []
-            with _writing(store), ledger.group():
+            with writing(store), ledger.group():
                 if tid is None:
                     tid, clock = _transmission(store, envelope, clock)
                     responder = binding.responder(envelope, clock)
@@ -212,8 +212,7 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
                     whole.seek(0)
                     if not store.complete_transmission(tid, _parts(whole)):
                         raise _AlreadyProcessed(tid)  # pragma: no cover - re-checked above
-            groups += 1
-            _pause_for_tests(groups)
+            _pause_for_tests()
             yield from group
             if query is not None:
                 yield from _answer(ledger, responder, query, sender, clock, whole, outcome)
@@ -238,7 +237,7 @@ def _answer(ledger: Ledger, responder, txn: Query, sender, clock: dt.datetime, w
 
 
 @contextmanager
-def _writing(store: LedgerStore) -> Iterator[None]:
+def writing(store: LedgerStore) -> Iterator[None]:
     """`store.write()`, waiting out other writers: a database held past the store's own wait is
     tried again, with growing pauses, for LOCK_PATIENCE seconds before it is a failure."""
     waited, pause = 0.0, 0.05
@@ -257,9 +256,14 @@ def _writing(store: LedgerStore) -> Iterator[None]:
         return
 
 
-def _pause_for_tests(groups: int) -> None:
+_groups_written = 0  # commit groups this process has written, for PAUSE_AFTER_GROUP
+
+
+def _pause_for_tests() -> None:
+    global _groups_written
+    _groups_written += 1
     wanted = os.environ.get(PAUSE_AFTER_GROUP, "")  # group numbers, comma-separated
-    if str(groups) in wanted.split(",") and hasattr(signal, "SIGSTOP"):
+    if str(_groups_written) in wanted.split(",") and hasattr(signal, "SIGSTOP"):
         os.kill(os.getpid(), signal.SIGSTOP)
 
 

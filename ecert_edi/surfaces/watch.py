@@ -22,11 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecert_edi.bindings.abi.reader import SourceError
+from ecert_edi.bindings.x12.envelope import ISA_LENGTH, is_x12
 from ecert_edi.domain.clock import CLOCK_FORMAT, processing_clock
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file
+from ecert_edi.processing.batch import batch
 from ecert_edi.processing.environments import Routed
-from ecert_edi.processing.files import exclusive, sync_dir, write_atomically
+from ecert_edi.processing.files import (
+    publish_together,
+    remove_abandoned_in,
+    sync_dir,
+    write_atomically,
+)
 from ecert_edi.processing.interchange_file import InterchangeOutcome, X12Missing
 from ecert_edi.store import LedgerStore, StoreBusy, StoreError, open_store
 from ecert_edi.store.environments import Ledgers
@@ -40,9 +47,14 @@ DEBOUNCE_MS = 300  # changes arriving together are answered by one rescan
 MAX_NAME = 200  # leaves room for the claim suffix within the 255 bytes of a file name
 CLAIM = ".claim-"  # processing/<name>.claim-<host>-<pid>-<random>, then .<n> once numbered
 _CLAIMED = re.compile(r"^(?P<name>.+)\.claim-[A-Za-z0-9-]+(?:\.(?P<number>[0-9]+))?$")
-NAMING_LOCK = ".naming.lock"  # in processing/, held while a file's number is chosen
 TURN_LOCK = ".turn.lock"  # in processing/, held by the one watcher taking files now
 TURN_RETRY = 0.2  # seconds between a waiting watcher's tries for its turn
+# Small files are answered in batches, one commit and one sync of each folder a batch: a file of
+# at most BATCH_FILE_BYTES joins the batch, which is answered at BATCH_FILES files or
+# BATCH_BYTES bytes (about the commit group of one long file), and at the end of every pass.
+BATCH_FILE_BYTES = 128 << 10
+BATCH_FILES = 50
+BATCH_BYTES = 1 << 20
 # Errors that mean "this file system has no hard links": fall back to a checked rename.
 _NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
 # Log lines and .reason files: UTC, so hosts sharing a folder agree; the Z says so.
@@ -174,6 +186,27 @@ class Tally:
     busy: int = 0  # left in processing/ for the next pass: the database stayed locked
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A claimed, numbered file waiting in a batch, its lock held by `fd`."""
+
+    fd: int
+    path: Path
+    name: str
+    answer: str  # the name it is answered and archived under
+    clock: dt.datetime
+
+
+class _NotAnswered(Exception):
+    """A file of a batch that could not be answered: the batch is undone and answered again
+    without it."""
+
+    def __init__(self, position: int, error: Exception) -> None:
+        super().__init__(position, error)
+        self.position = position
+        self.error = error
+
+
 class Watcher:
     """One worker on a drop folder: recover leftovers, take inbox files one at a time.
 
@@ -199,29 +232,39 @@ class Watcher:
         self.tally = Tally()
         self.in_hand: str | None = None  # the inbound name being processed, for a Ctrl-C
         self._suffix = claim_suffix()
+        self._batch: list[_Claimed] = []  # small files claimed, answered together
+        self._batch_bytes = 0
 
     # -- passes ---------------------------------------------------------------------------------
     def recover(self) -> None:
         """Finish every file left in processing/ whose worker is gone (its lock is free)."""
+        # the temporaries killed writers left in outbox/, cleared once a pass, not once a file
+        remove_abandoned_in(self.folders.outbox)
         try:
             names = sorted(os.listdir(self.folders.processing))
         except FileNotFoundError:
             return
-        for claimed in names:
-            if self.stop.is_set():
-                return
-            if being_written(claimed):  # a response being written elsewhere, never ours
-                continue
-            self._work(self.folders.processing / claimed, original_name(claimed))
+        try:
+            for claimed in names:
+                if self.stop.is_set():
+                    return
+                if being_written(claimed):  # a response being written elsewhere, never ours
+                    continue
+                self._work(self.folders.processing / claimed, original_name(claimed))
+        finally:
+            self._answer_batch()
 
     def sweep(self) -> int:
         """Take every inbox file complete at the time of listing, oldest first; how many."""
         done = 0
-        for item in pending(self.folders.inbox):
-            if self.stop.is_set():
-                break
-            if self._take(item):
-                done += 1
+        try:
+            for item in pending(self.folders.inbox):
+                if self.stop.is_set():
+                    break
+                if self._take(item):
+                    done += 1
+        finally:
+            self._answer_batch()
         return done
 
     def run(self, *, once: bool = False, poll: float = POLL_SECONDS,
@@ -246,7 +289,8 @@ class Watcher:
         Files are applied in the order they arrived, whatever the number of watchers: a sender's
         cancel must not overtake the entry it cancels, nor an entry the certificate it draws on.
         So one watcher at a time takes files and the others stand by, ready for when it stops or
-        dies (the system then drops its lock).  False when stopped while waiting.
+        dies (the system then drops its lock).  The turn is also what makes a file's number
+        (`_number`) its own.  False when stopped while waiting.
         """
         path = self.folders.processing / TURN_LOCK
         while not self.stop.is_set():
@@ -269,7 +313,8 @@ class Watcher:
 
     # -- one file -------------------------------------------------------------------------------
     def _take(self, item: Pending) -> bool:
-        """Lock an inbox file, claim it, work on it; False when another watcher had it first.
+        """Lock an inbox file, claim it under its number, work on it; False when another watcher
+        had it first.
 
         The lock is taken before the claiming rename, so a claimed file is locked from the moment
         it appears in processing/ and recovery never mistakes a live claim for a crash's leftover.
@@ -281,10 +326,17 @@ class Watcher:
         fd = self._open(source, item.name)
         if fd is None:
             return False
+        kept = False
         try:
             if not _lock(fd):
                 return False  # another watcher is claiming it
-            claimed = self.folders.processing / f"{item.name}{self._suffix}"
+            clock = self.clock or processing_clock()
+            try:
+                number = self._free_number(item.name, self._day(clock))
+            except OSError as exc:
+                raise WatchError(f"cannot name the response of {_printable(item.name)} in "
+                                 f"{self.folders.processing}: {exc.strerror or exc}") from exc
+            claimed = self.folders.processing / f"{item.name}{self._suffix}.{number}"
             try:
                 os.rename(source, claimed)
             except FileNotFoundError:
@@ -296,10 +348,11 @@ class Watcher:
                 # the file we locked was finished meanwhile and a newer one of that name came:
                 # we moved the newer one, unlocked, so it is worked on like any leftover
                 return self._work(claimed, item.name, leftover=False)
-            self._process(claimed, item.name)
+            kept = self._handle(fd, claimed, item.name, clock)
             return True
         finally:
-            os.close(fd)  # releases the lock, after the file has left processing/
+            if not kept:
+                os.close(fd)  # releases the lock, after the file has left processing/
 
     def _work(self, claimed: Path, name: str, *, leftover: bool = True) -> bool:
         """Finish a file found in processing/ if no live watcher holds it; False otherwise."""
@@ -313,19 +366,32 @@ class Watcher:
         fd = self._open(claimed, name)
         if fd is None:
             return False
+        kept = False
         try:
             if not _lock(fd):
                 return False  # a live watcher is working on it
             if not _same_file(fd, claimed):
                 return False  # finished and moved away before we locked
             if leftover:
-                # process_file removes the temporary response the stopped watcher left
+                # its response is written again; the stopped watcher's temporary was cleared
                 log.info("%s: finishing a file left in processing/ by a stopped watcher",
                          _printable(name))
-            self._process(claimed, name)
+            clock = self.clock or processing_clock()
+            if claimed_number(claimed.name) is None:  # claimed by a watcher of an older release
+                try:
+                    number = self._free_number(name, self._day(clock))
+                    target = claimed.with_name(f"{claimed.name}.{number}")
+                    os.rename(claimed, target)  # ours to rename: we hold its lock
+                except OSError as exc:
+                    raise WatchError(f"cannot name the response of {_printable(name)} in "
+                                     f"{self.folders.processing}: {exc.strerror or exc}"
+                                     ) from exc
+                claimed = target
+            kept = self._handle(fd, claimed, name, clock)
             return True
         finally:
-            os.close(fd)
+            if not kept:
+                os.close(fd)
 
     def _open(self, path: Path, name: str) -> int | None:
         """A descriptor of a regular file, never following a link nor blocking on a FIFO."""
@@ -341,24 +407,59 @@ class Watcher:
             return None
         return fd
 
-    def _process(self, claimed: Path, name: str) -> None:
-        self.in_hand = name
+    def _free_number(self, name: str, day: Path) -> int:
+        """The number a file of this name is answered and archived under (see `numbered`).
+
+        A name used again must not replace the response of the file that used it before, nor
+        of one being processed now, so each file takes the first of `NAME`, `NAME.1`… that no
+        response in outbox/, no file archived today and no other claim holds.  The choice is made
+        in the watcher's turn (one watcher of the folder at a time) and kept in the claimed name,
+        durably before any response is written, so a watcher finishing a stopped one's file
+        answers under the number already chosen: a response written before the stop is
+        re-written, not doubled.
+        """
+        held = {claimed_number(other) for other in os.listdir(self.folders.processing)
+                if not being_written(other) and original_name(other) == name}
+        for number in itertools.count():
+            answer = numbered(name, number)
+            if number in held or os.path.lexists(self.folders.outbox / f"{answer}.resp") \
+                    or os.path.lexists(day / answer):
+                continue
+            return number
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _handle(self, fd: int, claimed: Path, name: str, clock: dt.datetime) -> bool:
+        """Answer a claimed, numbered, locked file now, or add it to the batch being gathered;
+        True when the batch keeps `fd` (and with it the lock) until the batch is answered."""
+        claim = _Claimed(fd, claimed, name, numbered(name, claimed_number(claimed.name) or 0),
+                         clock)
+        size = os.fstat(fd).st_size
+        if size > BATCH_FILE_BYTES or is_x12(os.pread(fd, ISA_LENGTH, 0)):
+            # X12 interchanges (several answers each) and long files are answered alone, in
+            # the order they came: the batch before them
+            self._answer_batch()
+            self._process(claim)
+            return False
+        self._batch.append(claim)
+        self._batch_bytes += size
+        if len(self._batch) >= BATCH_FILES or self._batch_bytes >= BATCH_BYTES:
+            self._answer_batch()
+        return True
+
+    def _process(self, claim: _Claimed) -> None:
+        self.in_hand = claim.name
         try:
-            self._answer(claimed, name)
+            self._answer(claim)
         finally:
             self.in_hand = None
 
-    def _answer(self, claimed: Path, name: str) -> None:
+    def _answer(self, claim: _Claimed) -> None:
         started = time.monotonic()
-        clock = self.clock or processing_clock()
-        try:
-            claimed, answer = self._number(claimed, name, self._day(clock))
-        except OSError as exc:
-            raise WatchError(f"cannot name the response of {_printable(name)} in "
-                             f"{self.folders.processing}: {exc.strerror or exc}") from exc
+        claimed, name, answer, clock = claim.path, claim.name, claim.answer, claim.clock
         response = self.folders.outbox / f"{answer}.resp"
         interchange = None
         try:
+            sync_dir(self.folders.processing)  # its number is durable before any response
             if self.routed is not None:
                 outcome = self.routed.answer(claimed, self.folders.outbox, clock,
                                              response=response, base=self.folders.outbox / answer)
@@ -367,64 +468,112 @@ class Watcher:
             else:
                 outcome = process_file(claimed, self.store, self.folders.outbox, clock,
                                        response=response, ledger=self.ledger)
-        except SourceError as exc:
-            self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}", locked=True)
-            return
-        except X12Missing as exc:
-            self._fail(claimed, name, f"cannot be answered: {exc}", locked=True)
-            return
-        except StoreBusy as exc:  # other writers held the database past our patience
-            log.warning("%s: %s; left in processing/, tried again on the next pass",
-                        _printable(name), exc)
-            self.tally.busy += 1
-            return
-        except StoreError as exc:
-            raise WatchError(str(exc)) from exc
-        except OSError as exc:
-            raise WatchError(f"cannot write the response of {name}: {exc.strerror or exc}") from exc
-        except Exception as exc:  # noqa: BLE001 - one faulty file must not stop the folder
-            self._fail(claimed, name, f"processing failed: {type(exc).__name__}: {exc}",
-                       locked=True)
+        except Exception as exc:  # noqa: BLE001 - sorted by _not_answered
+            self._not_answered(claimed, name, exc)
             return
         try:
             archived = self._archive(claimed, answer, clock)
         except OSError as exc:
             raise WatchError(f"cannot archive {name}: {exc.strerror or exc}") from exc
+        self._answered(name, outcome, interchange, time.monotonic() - started, archived)
+
+    def _answer_batch(self) -> None:
+        """Answer the files gathered (`_handle`): applied under one commit of each ledger, their
+        responses put in place once it is durable, then archived; the folders synced once.
+
+        A file that cannot be answered undoes the batch's work (a savepoint a file would cost
+        every file of every batch); the others are answered again without it.
+        """
+        claims, self._batch, self._batch_bytes = self._batch, [], 0
+        if not claims:
+            return
+        try:
+            sync_dir(self.folders.processing)  # their numbers are durable before any response
+            answered = self._stage(claims)
+            while isinstance(answered, int):  # the position of a file that was not answered
+                os.close(claims.pop(answered).fd)
+                answered = self._stage(claims)
+            publish_together([staged.file for _, staged, _ in answered])
+            days = set()
+            archived = []
+            for claim, _, _ in answered:
+                day = self._day(claim.clock)
+                if day not in days:
+                    day.mkdir(parents=True, exist_ok=True)
+                    days.add(day)
+                archived.append(place(claim.path, day, claim.answer, link=True))
+            for day in sorted(days):
+                sync_dir(day)
+            sync_dir(self.folders.processing)
+        except StoreError as exc:
+            raise WatchError(str(exc)) from exc
+        except OSError as exc:
+            raise WatchError(f"cannot answer {len(claims)} files in "
+                             f"{self.folders.processing}: {exc.strerror or exc}") from exc
+        finally:
+            self.in_hand = None
+            for claim in claims:
+                os.close(claim.fd)
+        for (claim, staged, seconds), where in zip(answered, archived, strict=True):
+            self._answered(claim.name, staged.outcome, None, seconds, where)
+
+    def _stage(self, claims: list[_Claimed]) -> list | int:
+        """The batch applied and committed, each file's response staged: (claim, staged,
+        seconds) in order; or, when a file could not be answered (it is in failed/ or left for
+        the next pass), nothing committed and that file's position."""
+        answered = []
+        try:
+            with batch(self._route) as gathered:
+                for k, claim in enumerate(claims):
+                    self.in_hand = claim.name
+                    started = time.monotonic()
+                    try:
+                        staged = gathered.stage(
+                            claim.path, self.folders.outbox, claim.clock,
+                            response=self.folders.outbox / f"{claim.answer}.resp")
+                    except Exception as exc:
+                        raise _NotAnswered(k, exc) from exc
+                    answered.append((claim, staged, time.monotonic() - started))
+        except _NotAnswered as failed:  # the batch is undone: nothing committed or staged
+            claim = claims[failed.position]
+            self._not_answered(claim.path, claim.name, failed.error)
+            return failed.position
+        return answered
+
+    def _route(self, source) -> tuple[LedgerStore, Ledger]:
+        if self.routed is not None:
+            return self.routed.route(source)
+        return self.store, self.ledger
+
+    def _not_answered(self, claimed: Path, name: str, exc: Exception) -> None:
+        """A file its processing could not answer: failed/, left for the next pass, or (the
+        database or the outbox unusable) the watcher stops."""
+        if isinstance(exc, SourceError):
+            self._fail(claimed, name, f"cannot be read: {exc.strerror or exc}", locked=True)
+        elif isinstance(exc, X12Missing):
+            self._fail(claimed, name, f"cannot be answered: {exc}", locked=True)
+        elif isinstance(exc, StoreBusy):  # other writers held the database past our patience
+            log.warning("%s: %s; left in processing/, tried again on the next pass",
+                        _printable(name), exc)
+            self.tally.busy += 1
+        elif isinstance(exc, StoreError):
+            raise WatchError(str(exc)) from exc
+        elif isinstance(exc, OSError):
+            raise WatchError(f"cannot write the response of {name}: {exc.strerror or exc}"
+                             ) from exc
+        else:  # one faulty file must not stop the folder
+            self._fail(claimed, name, f"processing failed: {type(exc).__name__}: {exc}",
+                       locked=True)
+
+    def _answered(self, name: str, outcome, interchange: InterchangeOutcome | None,
+                  seconds: float, archived: Path) -> None:
         self.tally.processed += 1
-        ms = (time.monotonic() - started) * 1000
+        ms = seconds * 1000
         where = archived.relative_to(self.folders.root)
         if interchange is not None:
             log.info("%s", interchange_line(_printable(name), interchange, ms, where))
         else:
             log.info("%s", file_line(_printable(name), outcome, ms, where))
-
-    def _number(self, claimed: Path, name: str, day: Path) -> tuple[Path, str]:
-        """The claimed file under its number, and the name it is answered and archived under.
-
-        A name used again must not replace the response of the file that used it before, nor
-        of one being processed now, so each file takes the first of `NAME`, `NAME.1`… that no
-        response in outbox/, no file archived today and no other claim holds.  The choice is made
-        under a lock shared by every watcher and kept in the claimed name (durably, before any
-        response is written), so a watcher finishing a stopped one's file answers under the
-        number already chosen: a response written before the stop is re-written, not doubled.
-        """
-        number = claimed_number(claimed.name)
-        if number is not None:
-            return claimed, numbered(name, number)
-        processing = self.folders.processing
-        with exclusive(processing / NAMING_LOCK):
-            held = {claimed_number(other) for other in os.listdir(processing)
-                    if not being_written(other) and original_name(other) == name}
-            for number in itertools.count():
-                answer = numbered(name, number)
-                if number in held or os.path.lexists(self.folders.outbox / f"{answer}.resp") \
-                        or os.path.lexists(day / answer):
-                    continue
-                break
-            target = claimed.with_name(f"{claimed.name}.{number}")
-            os.rename(claimed, target)  # ours to rename: we hold its lock
-            sync_dir(processing)
-        return target, answer
 
     # -- moving files ---------------------------------------------------------------------------
     def _day(self, clock: dt.datetime) -> Path:
