@@ -22,6 +22,7 @@ COMMANDS = {
     "diff": "ecert_edi.surfaces.cli.diff:diff",
     "transmissions": "ecert_edi.surfaces.cli.transmissions:transmissions",
     "response": "ecert_edi.surfaces.cli.transmissions:response",
+    "migrate": "ecert_edi.surfaces.cli.migrate:migrate",
 }
 
 
@@ -49,6 +50,7 @@ SUMMARIES = {
     "diff": "Show where two transmissions or responses differ, field by field.",
     "transmissions": "List the transmissions received: sender, control number, time, status, counts.",
     "response": "Write the stored response of a transmission on standard output, as first written.",
+    "migrate": "Copy a SQLite ledger into an empty PostgreSQL ledger, checking the copy.",
 }
 
 
