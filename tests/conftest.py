@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import postgres
 import pytest
 
@@ -44,8 +46,31 @@ def store_kind(request) -> str:
 
 
 @pytest.fixture
-def ledger_target(store_kind, request, tmp_path) -> str:
+def ledger_target(fresh_ledger, tmp_path) -> str:
     """Where a new, empty ledger of the store under test goes: a file path, or a URL."""
-    if store_kind == "sqlite":
-        return str(tmp_path / "ecert.db")
-    return postgres.schema_url(request.getfixturevalue("postgres_database"))
+    return fresh_ledger(tmp_path)
+
+
+def _fresh(kind: str, request):
+    if kind == "sqlite":
+        return lambda folder, name="ecert.db": str(Path(folder) / name)
+    database = request.getfixturevalue("postgres_database")
+    return lambda folder=None, name=None: postgres.schema_url(database)
+
+
+@pytest.fixture
+def fresh_ledger(store_kind, request):
+    """`fresh_ledger(folder)`: the target of another new, empty ledger of the store under test
+    (a file in `folder`, or a schema of its own)."""
+    return _fresh(store_kind, request)
+
+
+@pytest.fixture(scope="module", params=STORES)
+def module_store_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def module_fresh_ledger(module_store_kind, request):
+    """`fresh_ledger` for a module-scoped fixture."""
+    return _fresh(module_store_kind, request)

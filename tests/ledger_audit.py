@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+from postgres import exists, raw
+from postgres import t_ledger as _t_ledger
 
-def t_ledger(db: Path) -> Path:
+
+def t_ledger(db: Path | str) -> Path | str:
     """Where the command line keeps the test (T) ledger of `db` (spec 4.5): the generated and
     fixture transmissions are test transmissions."""
-    head, dot, suffix = db.name.rpartition(".")
-    return db.with_name(f"{head}-test.{suffix}" if dot and head else f"{db.name}-test")
+    return _t_ledger(db)
 
 
-def ledger_problems(db: Path) -> list[str]:
+def ledger_problems(db: Path | str) -> list[str]:
     """The audit of every ledger of `db` present: its own and its test ledger's."""
     problems = []
-    for path in (db, t_ledger(db)):
-        if path.exists():
-            problems += [f"{path.name}: {p}" for p in _ledger_problems(path)]
+    for where in (db, t_ledger(db)):
+        if exists(where):
+            name = Path(where).name if isinstance(where, Path) else str(where).rsplit("/", 1)[-1]
+            problems += [f"{name}: {p}" for p in _ledger_problems(where)]
     return problems
 
 
-def _ledger_problems(db: Path) -> list[str]:
+def _ledger_problems(db: Path | str) -> list[str]:
     """Ledger rows against entries: per entry and certificate, deductions − restorations equal
     the entry's current lines while it is active (nothing once cancelled); no negative balance.
     So no unit is deducted twice or lost."""
-    conn = sqlite3.connect(db)
-    try:
+    with raw(db) as conn:
         net: dict[tuple, int] = defaultdict(int)
         problems = []
         for number, country, cert, activity, quantity, after in conn.execute(
@@ -42,8 +43,6 @@ def _ledger_problems(db: Path) -> list[str]:
                 "SELECT l.entry_number, l.country, l.certificate, l.quantity FROM entry_lines l"
                 " JOIN entries e ON e.entry_number = l.entry_number WHERE e.status = 'active'"):
             held[(number, country, cert)] += quantity
-    finally:
-        conn.close()
     problems += [f"{key}: ledger {net.get(key, 0)}, lines {held.get(key, 0)}"
                  for key in sorted(set(net) | set(held)) if net.get(key, 0) != held.get(key, 0)]
     return problems

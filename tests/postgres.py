@@ -11,7 +11,8 @@ import subprocess
 import tempfile
 import time
 import uuid
-from contextlib import suppress
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -142,3 +143,71 @@ def wait_until_ready(url: str, seconds: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def is_url(target) -> bool:
+    return str(target).lower().startswith(("postgresql://", "postgres://"))
+
+
+def _schema_of(url: str) -> tuple[str, str]:
+    """(the URL without its schema parameter, the schema) — read here, not by the store's code."""
+    parts = urlsplit(url)
+    query = [p for p in parts.query.split("&") if p]
+    schema = next((p.split("=", 1)[1] for p in query if p.startswith("schema=")), "ecert")
+    rest = "&".join(p for p in query if not p.startswith("schema="))
+    return urlunsplit(parts._replace(query=rest)), schema
+
+
+def t_ledger(target):
+    """Where the command line keeps the test (T) ledger of a target (spec 4.5): the file beside
+    it (`ecert.db` → `ecert-test.db`), or the schema beside it (`ecert` → `ecert_test`)."""
+    if not is_url(target):
+        db = Path(target)
+        head, dot, suffix = db.name.rpartition(".")
+        return db.with_name(f"{head}-test.{suffix}" if dot and head else f"{db.name}-test")
+    base, schema = _schema_of(target)
+    return f"{base}{'&' if '?' in base else '?'}schema={schema}_test"
+
+
+def exists(target) -> bool:
+    """Whether a ledger is there: its file, or its schema."""
+    if not is_url(target):
+        return Path(target).exists()
+    import psycopg
+
+    base, schema = _schema_of(target)
+    with psycopg.connect(base) as conn:
+        return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                            (schema,)).fetchone() is not None
+
+
+@contextmanager
+def raw(target):
+    """A connection of the database's own driver to a ledger, for reading its tables with SQL
+    (a file: sqlite3; a URL: psycopg with the ledger's schema first on the search path)."""
+    if not is_url(target):
+        conn = sqlite3.connect(target)
+        try:
+            yield conn
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    base, schema = _schema_of(target)
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"SET search_path TO {schema}")
+        yield _Marks(conn)
+
+
+class _Marks:
+    """A psycopg connection taking sqlite3's `?` marks, so one test's SQL reads either ledger."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql.replace("?", "%s"), params)
+
+    def commit(self) -> None:
+        """Nothing to do: each statement was its own transaction (autocommit)."""

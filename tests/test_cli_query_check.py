@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
+from postgres import raw
 from txn_builders import (
     CERT,
     CLOCK,
@@ -21,14 +21,14 @@ from txn_builders import (
     ledger_of,
 )
 
-from ecert_edi.store import SQLiteStore
+from ecert_edi.store import open_store
 from ecert_edi.surfaces.cli import main
 
 
 @pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "ecert.db"
-    with SQLiteStore(path) as store:
+def db(ledger_target):
+    path = ledger_target
+    with open_store(path) as store:
         ledger_of(store).apply_certificate(certificate("A"), GOV_AU, CLOCK)
         ledger_of(store).apply_certificate(certificate("A", number="AU-0001", ior=OTHER_IOR), GOV_AU, CLOCK)
         ledger_of(store).apply_entry(entry("A", [e1(1, 1_000_000), e1(2, 25)]), FILER, CLOCK)
@@ -147,14 +147,13 @@ def test_check_ok_summary(db):
 
 
 def test_check_lists_each_discrepancy_and_exits_1(db):
-    conn = sqlite3.connect(db)
-    conn.execute(  # balance and its total together: the row's CHECK refuses the balance alone
-        "UPDATE certificates SET balance = balance + 100, restored = restored + 100"
-        " WHERE number = ?",
-        (CERT,),
-    )
-    conn.commit()
-    conn.close()
+    with raw(db) as conn:
+        conn.execute(  # balance and its total together: the row's CHECK refuses the balance alone
+            "UPDATE certificates SET balance = balance + 100, restored = restored + 100"
+            " WHERE number = ?",
+            (CERT,),
+        )
+        conn.commit()
     result = run("check", "--db", db)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -175,7 +174,7 @@ def test_streamed_json_is_the_text_json_dumps_gives(db, selection):
 
 def test_streamed_usage_table_aligns_every_column(db):
     """Read twice from the store (widths, then lines), the history is still one aligned table."""
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         ledger_of(store).apply_entry(
             entry("A", [e1(1, 499_900)], number=entry_number(serial=27)), FILER, CLOCK)
     result = run("query", "--db", db, "--certificate", CERT, "--country", "AU", "--usage")

@@ -9,12 +9,13 @@ import sqlite3
 
 import pytest
 from abi import FILER, batch, record, to_bytes, transmission
+from postgres import raw
 from txn_builders import entry_number
 
 from ecert_edi.ledger import Ledger
 from ecert_edi.processing import process_file
 from ecert_edi.processing import transmission as processing
-from ecert_edi.store import SQLiteStore
+from ecert_edi.store import SQLiteStore, open_store
 
 CLOCK = dt.datetime(2026, 1, 15, 12, 0, 0)
 CERTS = [f"AU-G-{i:03d}" for i in range(1, 9)]
@@ -51,7 +52,7 @@ def _files(folder):
 
 
 def _state(db) -> dict[str, list[tuple]]:
-    with sqlite3.connect(db) as conn:
+    with raw(db) as conn:
         return {table: conn.execute(f"SELECT {cols} FROM {table} ORDER BY {order}").fetchall()
                 for table, cols, order in [
                     ("certificates", "country, number, allowance, balance, deducted, restored",
@@ -63,19 +64,21 @@ def _state(db) -> dict[str, list[tuple]]:
                 ]}
 
 
-def _run(folder, files):
+def _run(folder, files, fresh_ledger):
     folder.mkdir()
-    with SQLiteStore(folder / "ecert.db") as store:
+    db = fresh_ledger(folder)
+    with open_store(db) as store:
         outcomes = [process_file(f, store, folder / "out", CLOCK) for f in files]
         assert store.check_ledger() == []
-    return outcomes[-1].response.read_bytes(), _state(folder / "ecert.db")
+    return outcomes[-1].response.read_bytes(), _state(db)
 
 
-def test_a_group_written_together_is_the_same_as_each_written_alone(tmp_path, monkeypatch):
+def test_a_group_written_together_is_the_same_as_each_written_alone(tmp_path, monkeypatch,
+                                                                    fresh_ledger):
     files = _files(tmp_path)
-    together = _run(tmp_path / "together", files)  # the whole file in one group
+    together = _run(tmp_path / "together", files, fresh_ledger)  # the whole file in one group
     monkeypatch.setattr(processing, "COMMIT_EVERY", 1)
-    alone = _run(tmp_path / "alone", files)
+    alone = _run(tmp_path / "alone", files, fresh_ledger)
     assert together[0] == alone[0]
     assert together[1] == alone[1]
     kinds = {row[5] for row in together[1]["activities"]}
@@ -83,11 +86,11 @@ def test_a_group_written_together_is_the_same_as_each_written_alone(tmp_path, mo
 
 
 @pytest.mark.parametrize("every", [7, 64])
-def test_group_boundaries_anywhere_change_nothing(tmp_path, monkeypatch, every):
+def test_group_boundaries_anywhere_change_nothing(tmp_path, monkeypatch, every, fresh_ledger):
     files = _files(tmp_path)
-    reference = _run(tmp_path / "reference", files)
+    reference = _run(tmp_path / "reference", files, fresh_ledger)
     monkeypatch.setattr(processing, "COMMIT_EVERY", every)
-    assert _run(tmp_path / f"every-{every}", files) == reference
+    assert _run(tmp_path / f"every-{every}", files, fresh_ledger) == reference
 
 
 # -- a group's state read ahead, together -------------------------------------------------------
@@ -113,35 +116,36 @@ def _with_queries(folder):
 
 
 @pytest.mark.parametrize("every", [5, 1000])
-def test_reading_a_group_ahead_changes_nothing(tmp_path, monkeypatch, every):
+def test_reading_a_group_ahead_changes_nothing(tmp_path, monkeypatch, every, fresh_ledger):
     """Entries and certificates read together at a group's start (Ledger.expect) decide exactly
     what reading each when its transaction comes decides, queries between the groups too."""
     files = _with_queries(tmp_path)
     monkeypatch.setattr(processing, "COMMIT_EVERY", every)
-    ahead = _run(tmp_path / "ahead", files)
+    ahead = _run(tmp_path / "ahead", files, fresh_ledger)
     monkeypatch.setattr(Ledger, "expect", lambda self, numbers, keys=(): None)
-    one_by_one = _run(tmp_path / "one-by-one", files)
+    one_by_one = _run(tmp_path / "one-by-one", files, fresh_ledger)
     assert ahead == one_by_one
     assert b"S1" in ahead[0]  # the queries were answered, with their usage rows
 
 
-def test_a_group_reads_its_entries_and_certificates_in_one_go(tmp_path, monkeypatch):
+def test_a_group_reads_its_entries_and_certificates_in_one_go(tmp_path, monkeypatch,
+                                                              ledger_target):
     """Each entry and each certificate a group's transactions name is read once, in the
     group's look-ups, not by one statement a transaction."""
     cr, en = _files(tmp_path)
     calls = {"entry": 0, "certificate": 0, "entries": 0, "certificates": 0}
-    for name in calls:
-        real = getattr(SQLiteStore, name)
-
-        def counted(self, *args, _real=real, _name=name, **kwargs):
-            calls[_name] += 1
-            return _real(self, *args, **kwargs)
-
-        monkeypatch.setattr(SQLiteStore, name, counted)
-    monkeypatch.setattr(processing, "COMMIT_EVERY", 50)
     folder = tmp_path / "db"
     folder.mkdir()
-    with SQLiteStore(folder / "ecert.db") as store:
+    with open_store(ledger_target) as store:
+        for name in calls:
+            real = getattr(type(store), name)
+
+            def counted(self, *args, _real=real, _name=name, **kwargs):
+                calls[_name] += 1
+                return _real(self, *args, **kwargs)
+
+            monkeypatch.setattr(type(store), name, counted)
+        monkeypatch.setattr(processing, "COMMIT_EVERY", 50)
         process_file(cr, store, folder / "out", CLOCK)
         before = dict(calls)
         outcome = process_file(en, store, folder / "out", CLOCK)
@@ -170,7 +174,7 @@ def test_completing_a_transmission_leaves_almost_no_free_pages(tmp_path, monkeyp
         return real(self, transmission, parts)
 
     monkeypatch.setattr(SQLiteStore, "complete_transmission", complete)
-    _run(tmp_path / "run", files)
+    _run(tmp_path / "run", files, lambda folder: str(folder / "ecert.db"))
     with sqlite3.connect(tmp_path / "run" / "ecert.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM response_chunks").fetchone() == (0,)
         (free,) = conn.execute("PRAGMA freelist_count").fetchone()

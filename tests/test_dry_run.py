@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from postgres import schema_url
 
 from ecert_edi.surfaces.cli import main
 
@@ -17,7 +18,7 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def ledger(db: Path) -> str:
+def ledger(db: Path | str) -> str:
     return run("query", "--db", db, "--environment", "test", "--all", "--usage", "--json").stdout
 
 
@@ -56,3 +57,23 @@ def test_a_dry_run_on_a_missing_database_answers_from_an_empty_ledger(tmp_path):
     assert result.exit_code == 0, result.output
     assert "R1200" in (tmp_path / "entry.txt.resp").read_text()  # certificate not on file
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_dry_run_on_postgres_answers_from_a_copy_and_keeps_nothing(tmp_path,
+                                                                    postgres_database):
+    """On a server the copy is a SQLite ledger (store/postgres/copy.py): the same answer as the
+    same file really processed on a twin of the ledger, and the server's ledger unchanged."""
+    db, twin = schema_url(postgres_database), schema_url(postgres_database)
+    for target in (db, twin):
+        assert run("process", "--db", target, "--out", tmp_path / "setup", "--clock", CLOCK,
+                   SPEC / "certificate.txt").exit_code == 0
+    before = ledger(db)
+    dry = run("process", "--dry-run", "--db", db, "--out", tmp_path / "dry", "--clock", CLOCK,
+              SPEC / "entry.txt")
+    assert dry.exit_code == 0, dry.output
+    assert ledger(db) == before
+    assert run("process", "--db", twin, "--out", tmp_path / "done", "--clock", CLOCK,
+               SPEC / "entry.txt").exit_code == 0
+    assert (tmp_path / "dry" / "entry.txt.resp").read_bytes() == \
+        (tmp_path / "done" / "entry.txt.resp").read_bytes()
+    assert ledger(twin) != before

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from txn_builders import (
     CLOCK,
     FILER,
@@ -25,7 +31,7 @@ from txn_builders import (
 )
 
 from ecert_edi.domain.transactions import Sender
-from ecert_edi.store import SQLiteStore
+from ecert_edi.store import SQLiteStore, open_store
 
 KEYS = [("AU", "AU-1"), ("AU", "AU-2"), ("NZ", "NZ-1")]
 keys = st.sampled_from(KEYS)
@@ -123,8 +129,12 @@ def government(key) -> Sender:
 class LedgerMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.store = SQLiteStore(":memory:")
+        self.store = self.new_store()
         self.model = Model()
+
+    @staticmethod
+    def new_store():
+        return SQLiteStore(":memory:")
 
     def teardown(self):
         self.store.close()
@@ -291,3 +301,17 @@ class LedgerMachine(RuleBasedStateMachine):
 
 LedgerMachine.TestCase.settings = settings(max_examples=120, stateful_step_count=40, deadline=None)
 TestLedgerMachine = LedgerMachine.TestCase
+
+
+def test_the_machine_on_postgres(postgres_database):
+    """The same machine on the PostgreSQL store, each example on a new ledger (fewer examples:
+    each builds a schema on the server)."""
+    import postgres
+
+    class OnPostgres(LedgerMachine):
+        @staticmethod
+        def new_store():
+            return open_store(postgres.schema_url(postgres_database))
+
+    run_state_machine_as_test(OnPostgres, settings=settings(
+        max_examples=80, stateful_step_count=40, deadline=None))

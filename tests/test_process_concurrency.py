@@ -10,7 +10,6 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from abi import FILER, GOVERNMENT, batch, record, to_bytes, transmission
 from ledger_audit import ledger_problems, t_ledger
+from postgres import raw
 
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.domain.transactions import Response
@@ -46,12 +46,12 @@ def _ecert() -> str:
 ECERT = _ecert()
 
 
-def command(db: Path, out: Path, *files: Path) -> list[str]:
+def command(db: Path | str, out: Path, *files: Path) -> list[str]:
     return [ECERT, "process", "--db", str(db), "--out", str(out), "--clock", CLOCK,
             *map(str, files)]
 
 
-def run(db: Path, out: Path, *files: Path) -> None:
+def run(db: Path | str, out: Path, *files: Path) -> None:
     result = subprocess.run(command(db, out, *files), check=False, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -80,7 +80,7 @@ def rows(answer: Response, rid: str) -> list[dict]:
     return [d.values for d in answer.details if d.rid == rid]
 
 
-def check_exit_status(db: Path) -> int:
+def check_exit_status(db: Path | str) -> int:
     result = subprocess.run([ECERT, "check", "--db", str(db), "--environment", "test"], check=False, capture_output=True,
                             text=True, timeout=120)
     return result.returncode
@@ -108,9 +108,9 @@ def _query_file(folder: Path, n: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def race(tmp_path_factory):
+def race(tmp_path_factory, module_fresh_ledger):
     folder = tmp_path_factory.mktemp("race")
-    db, out = folder / "ecert.db", folder / "out"
+    db, out = module_fresh_ledger(folder), folder / "out"
     cr = folder / "cr.txt"
     cr.write_bytes(to_bytes(transmission(batch("CR", record("C0", allowance_quantity=ALLOWANCE)),
                                          header={"control_number": "AU00000000C001"})))
@@ -228,9 +228,8 @@ def _same_file_workload(folder: Path) -> list[Path]:
     return [cr, en]
 
 
-def _business(db: Path) -> dict[str, list[tuple]]:
-    conn = sqlite3.connect(t_ledger(db))
-    try:
+def _business(db: Path | str) -> dict[str, list[tuple]]:
+    with raw(t_ledger(db)) as conn:
         return {
             "certificates": conn.execute(
                 "SELECT * FROM certificates ORDER BY country, number").fetchall(),
@@ -241,26 +240,24 @@ def _business(db: Path) -> dict[str, list[tuple]]:
                 "SELECT entry_number, line_number, country, certificate, activity, quantity,"
                 " balance_after FROM activities ORDER BY id").fetchall(),
         }
-    finally:
-        conn.close()
 
 
 SAME_CONTROL = "B2X00000000S01"
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX job control signals")
-def test_two_processes_given_the_same_file_at_once_apply_it_once(tmp_path):
+def test_two_processes_given_the_same_file_at_once_apply_it_once(tmp_path, fresh_ledger):
     """The first process stops itself right after its first commit group (a test hook, so the
     moment is known, not guessed); a second process given the same file processes it meanwhile;
     then the first goes on.  Both must answer with the response of one uninterrupted run, and
     the transmission must be applied once."""
     files = _same_file_workload(tmp_path)
-    reference_db, reference_out = tmp_path / "reference.db", tmp_path / "reference"
+    reference_db, reference_out = fresh_ledger(tmp_path, "reference.db"), tmp_path / "reference"
     run(reference_db, reference_out, *files)
     expected = (reference_out / "en.txt.resp").read_bytes()
     expected_state = _business(reference_db)
 
-    db, first_out, second_out = tmp_path / "ecert.db", tmp_path / "first", tmp_path / "second"
+    db, first_out, second_out = fresh_ledger(tmp_path), tmp_path / "first", tmp_path / "second"
     run(db, tmp_path / "certificates", files[0])
     first = subprocess.Popen(command(db, first_out, files[1]), stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True,
@@ -268,7 +265,7 @@ def test_two_processes_given_the_same_file_at_once_apply_it_once(tmp_path):
     try:
         _, status = os.waitpid(first.pid, os.WUNTRACED)
         assert os.WIFSTOPPED(status), "the first process ended before its first commit"
-        with sqlite3.connect(t_ledger(db)) as conn:
+        with raw(t_ledger(db)) as conn:
             (state,) = conn.execute("SELECT status FROM transmissions WHERE control_number = ?",
                                     (SAME_CONTROL,)).fetchone()
             (rows,) = conn.execute("SELECT COUNT(*) FROM activities").fetchone()

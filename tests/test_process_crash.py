@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 from abi import FILER, GOVERNMENT, batch, record, to_bytes, transmission
 from ledger_audit import ledger_problems, t_ledger
+from postgres import exists, raw
 
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.domain.transactions import Response
@@ -120,31 +120,30 @@ def _entry(rng: random.Random, certs: dict[str, list[str]], serial: int, action:
     return out
 
 
-def command(db: Path, out: Path, files: list[Path]) -> list[str]:
+def command(db: Path | str, out: Path, files: list[Path]) -> list[str]:
     return [ECERT, "process", "--db", str(db), "--out", str(out), "--clock", CLOCK,
             *map(str, files)]
 
 
-def run_to_completion(db: Path, out: Path, files: list[Path]) -> None:
+def run_to_completion(db: Path | str, out: Path, files: list[Path]) -> None:
     result = subprocess.run(command(db, out, files), check=False, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
 
 
-def _rows(conn: sqlite3.Connection, sql: str, drop: tuple[str, ...] = ()) -> list[tuple]:
+def _rows(conn, sql: str, drop: tuple[str, ...] = ()) -> list[tuple]:
     cur = conn.execute(sql)
     keep = [i for i, d in enumerate(cur.description) if d[0] not in drop]
     return [tuple(row[i] for i in keep) for row in cur.fetchall()]
 
 
-def state(db: Path) -> dict[str, list[tuple]]:
+def state(db: Path | str) -> dict[str, list[tuple]]:
     """What must be equal after any number of crashes: every certificate (balance included),
     tariff, entry (status included), line, the ledger in order with quantities and balances, the
     transmissions and their stored responses.  Autoincrement ids are left out (and the ledger's
     reference to a transmission id with them), and when a transmission was received."""
-    conn = sqlite3.connect(t_ledger(db))
-    try:
+    with raw(t_ledger(db)) as conn:
         out = {
             "certificates": _rows(conn, "SELECT * FROM certificates ORDER BY country, number"),
             "tariffs": _rows(conn, "SELECT * FROM certificate_tariffs"
@@ -160,33 +159,31 @@ def state(db: Path) -> dict[str, list[tuple]]:
             ("".join(text for (text,) in conn.execute(
                 "SELECT text FROM responses WHERE transmission_id = ? ORDER BY part",
                 (tid,))),)
-            for (tid,) in conn.execute("SELECT id FROM transmissions ORDER BY id")
+            for (tid,) in conn.execute("SELECT id FROM transmissions ORDER BY id").fetchall()
         ]
         return out
-    finally:
-        conn.close()
 
 
-def in_progress(db: Path) -> bool:
-    """Whether the filer's transmission is recorded but not complete (a kill mid-apply)."""
-    if not db.exists():
+def in_progress(db: Path | str) -> bool:
+    """Whether the filer's transmission is recorded but not complete (a kill mid-apply).  The
+    test ledger is looked at only once it exists (sqlite3 would create an empty file, which
+    the next run must refuse as no ecert database)."""
+    if not exists(t_ledger(db)):
         return False
-    conn = sqlite3.connect(t_ledger(db))
-    try:
-        row = conn.execute("SELECT status FROM transmissions WHERE control_number = ?",
-                           (EN_CONTROL,)).fetchone()
-    except sqlite3.Error:
-        return False
-    finally:
-        conn.close()
+    with raw(t_ledger(db)) as conn:
+        try:
+            row = conn.execute("SELECT status FROM transmissions WHERE control_number = ?",
+                               (EN_CONTROL,)).fetchone()
+        except Exception:  # noqa: BLE001 - a ledger still being built has no table yet
+            return False
     return row is not None and row[0] != "complete"
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+def reference(tmp_path_factory, module_fresh_ledger):
     folder = tmp_path_factory.mktemp("crash")
     files = build_workload(folder)
-    db, out = folder / "reference.db", folder / "reference"
+    db, out = module_fresh_ledger(folder, "reference.db"), folder / "reference"
     started = time.monotonic()
     run_to_completion(db, out, files)
     duration = time.monotonic() - started
@@ -219,7 +216,8 @@ def test_reference_run_exercises_overuse_cancels_replaces_repeats_and_queries(re
     assert ledger_problems(reference["db"]) == []
 
 
-def test_killed_and_restarted_processing_ends_as_one_uninterrupted_run(reference):
+def test_killed_and_restarted_processing_ends_as_one_uninterrupted_run(reference,
+                                                                        module_fresh_ledger):
     rng = random.Random(SEED)
     files = reference["files"]
     window = reference["duration"]
@@ -232,7 +230,7 @@ def test_killed_and_restarted_processing_ends_as_one_uninterrupted_run(reference
         rounds += 1
         folder = reference["folder"] / f"round{rounds}"
         folder.mkdir()
-        db, out = folder / "ecert.db", folder / "out"
+        db, out = module_fresh_ledger(folder), folder / "out"
         for _attempt in range(60):
             delay = rng.uniform(0.0, window)
             proc = subprocess.Popen(command(db, out, files), stdout=subprocess.DEVNULL,

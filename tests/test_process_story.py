@@ -37,7 +37,7 @@ KEY_FIELD = {"C0": "certificate_number", "E0": "entry_number", "Q0": "query_refe
 ACTION_FIELD = {"C0": "action", "E0": "action", "Q0": "query_type"}
 
 
-def process(db: Path, out: Path, clock: dt.datetime, *files: Path) -> subprocess.CompletedProcess:
+def process(db: Path | str, out: Path, clock: dt.datetime, *files: Path) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [ECERT, "process", "--db", str(db), "--out", str(out),
          "--clock", clock.strftime("%Y-%m-%dT%H:%M:%S"), *map(str, files)],
@@ -113,10 +113,11 @@ def write(path: Path, lines: list[str]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    """The section 9 story on one database: certificate, entry, query, and two refused queries."""
+def story(tmp_path_factory, module_fresh_ledger):
+    """The section 9 story on one database: certificate, entry, query, and two refused queries
+    (on each store)."""
     base = tmp_path_factory.mktemp("story")
-    db, out = base / "ecert.db", base / "out"
+    db, out = module_fresh_ledger(base), base / "out"
     inbound = base / "in"
     inbound.mkdir()
     files = {name: SPEC_FIXTURES / f"{name}.txt" for name in ("certificate", "entry", "query")}
@@ -263,9 +264,10 @@ def test_refused_queries_change_nothing_the_certificate_still_shows_the_same_usa
     assert len(details(answer, "S1")) == 1
 
 
-def test_several_batches_and_transactions_are_answered_one_for_one_in_file_order(tmp_path):
+def test_several_batches_and_transactions_are_answered_one_for_one_in_file_order(tmp_path,
+                                                                                 ledger_target):
     """Accepted and rejected transactions of two batches of a filer: one R0 each, in order."""
-    db, out = tmp_path / "ecert.db", tmp_path / "out"
+    db, out = ledger_target, tmp_path / "out"
     assert process(db, out, CERTIFICATE_CLOCK, SPEC_FIXTURES / "certificate.txt").returncode == 0
     lines = transmission(
         batch(
