@@ -33,8 +33,11 @@ class Staged:
     def __init__(self, target: Path | str, mode: int | None = RESPONSE_MODE, *,
                  encoding: str = "ascii", newline: str | None = "\n") -> None:
         self.target = Path(target)
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.out, self._tmp = _open_beside(self.target, mode, encoding, newline)
+        try:
+            self.out, self._tmp = _open_beside(self.target, mode, encoding, newline)
+        except FileNotFoundError:  # the folder first (looked for only when missing)
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.out, self._tmp = _open_beside(self.target, mode, encoding, newline)
 
     def publish(self, *, sync: bool = True, synced: bool = False) -> Path:
         """Flush, sync and rename the content over the target; with `sync`, the folder too (a

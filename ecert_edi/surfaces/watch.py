@@ -418,8 +418,10 @@ class Watcher:
         answers under the number already chosen: a response written before the stop is
         re-written, not doubled.
         """
+        prefix = name + CLAIM  # a plain test first: processing/ holds a batch of claims
         held = {claimed_number(other) for other in os.listdir(self.folders.processing)
-                if not being_written(other) and original_name(other) == name}
+                if other.startswith(prefix) and not being_written(other)
+                and original_name(other) == name}
         for number in itertools.count():
             answer = numbered(name, number)
             if number in held or os.path.lexists(self.folders.outbox / f"{answer}.resp") \
