@@ -11,6 +11,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ecert_edi.store.interface import StoreBusy, StoreError
+from ecert_edi.store.nesting import Nesting
 
 DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another process's write lock
 CACHE_KIB = 65536  # SQLite page cache: the certificates and ledger pages a batch touches
@@ -127,17 +128,20 @@ def _sync_folder(folder: str) -> None:
         os.close(fd)
 
 
-class Transactions:
+class Transactions(Nesting):
     """Explicit write transactions and savepoints over one connection."""
 
+    errors = (sqlite3.Error,)
+    WRITE = "BEGIN IMMEDIATE"
+    READ = "BEGIN DEFERRED"
+
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        super().__init__()
         self.conn = conn
         self.path = path
-        self._savepoints = 0
         # Changes when another connection has committed since this one last looked, and at every
         # rollback: what this connection read (and wrote) under one generation is still what is
         # stored (no other process writes while BEGIN IMMEDIATE holds the lock).
-        self.generation = 0
         self._data_version: int | None = None
 
     def failure(self, exc: sqlite3.Error) -> StoreError:
@@ -145,51 +149,11 @@ class Transactions:
             return StoreBusy(f"database {self.path}: {exc}")
         return StoreError(f"database {self.path}: {exc}")
 
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        """`BEGIN IMMEDIATE` … `COMMIT`, rolled back on an exception; joins an open transaction."""
-        if self.conn.in_transaction:
-            yield
-            return
-        with self._transaction("BEGIN IMMEDIATE"):
-            yield
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
 
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        """A read transaction: one consistent snapshot; joins an open transaction."""
-        if self.conn.in_transaction:
-            yield
-            return
-        with self._transaction("BEGIN DEFERRED"):
-            yield
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """A savepoint inside the write transaction (begun when none is open), undone on error.
-
-        A savepoint inside a savepoint joins it: the outer one already makes the unit atomic.
-        """
-        if self._savepoints:
-            yield
-            return
-        with self.write():
-            self._savepoints += 1
-            name = f"unit_{self._savepoints}"
-            try:
-                self.conn.execute(f"SAVEPOINT {name}")
-                try:
-                    yield
-                except BaseException:
-                    self.generation += 1
-                    if self.conn.in_transaction:
-                        self.conn.execute(f"ROLLBACK TO {name}")
-                        self.conn.execute(f"RELEASE {name}")
-                    raise
-                self.conn.execute(f"RELEASE {name}")
-            except sqlite3.Error as exc:
-                raise self.failure(exc) from exc
-            finally:
-                self._savepoints -= 1
+    def execute(self, statement: str) -> sqlite3.Cursor:
+        return self.conn.execute(statement)
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[None]:

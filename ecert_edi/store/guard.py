@@ -5,29 +5,25 @@ from __future__ import annotations
 import functools
 
 
-def guarded(errors: type[BaseException] | tuple[type[BaseException], ...]):
-    """A decorator of store methods: an `errors` exception becomes `self.tx.failure(exc)`,
+def guarded(method):
+    """A store method whose driver errors (`self.tx.errors`) become `self.tx.failure(exc)`,
     a generator's as it is consumed."""
-
-    def decorate(method):
-        if method.__code__.co_flags & 0x20:  # CO_GENERATOR
-
-            @functools.wraps(method)
-            def gen_wrapper(self, *args, **kwargs):
-                try:
-                    yield from method(self, *args, **kwargs)
-                except errors as exc:
-                    raise self.tx.failure(exc) from exc
-
-            return gen_wrapper
+    if method.__code__.co_flags & 0x20:  # CO_GENERATOR
 
         @functools.wraps(method)
-        def wrapper(self, *args, **kwargs):
+        def gen_wrapper(self, *args, **kwargs):
             try:
-                return method(self, *args, **kwargs)
-            except errors as exc:
+                yield from method(self, *args, **kwargs)
+            except self.tx.errors as exc:
                 raise self.tx.failure(exc) from exc
 
-        return wrapper
+        return gen_wrapper
 
-    return decorate
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except self.tx.errors as exc:
+            raise self.tx.failure(exc) from exc
+
+    return wrapper

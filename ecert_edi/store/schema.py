@@ -370,24 +370,32 @@ def recognise(conn: sqlite3.Connection, path: str) -> int:
             f"database {path} is not an ecert database (it has no schema_version table):"
             " another program's SQLite file?"
         )
+    return recorded(found, version, LATEST, expected_shape, f"database {path}", "database")
+
+
+def recorded(found: dict[str, frozenset[str]], version, latest: int,
+             shape: Callable[[int], dict[str, frozenset[str]]], where: str, kind: str) -> int:
+    """The version a ledger records, once it is one this program knows (1 to `latest`) and
+    its tables and columns (`found`) are every one `shape(version)` says; else StoreError
+    saying why.  `where` and `kind` name it in the message (each store its own way)."""
     if not isinstance(version, int) or version < 1:
-        raise StoreError(f"database {path} records no schema version: not an ecert database")
-    if version > LATEST:
+        raise StoreError(f"{where} records no schema version: not an ecert {kind}")
+    if version > latest:
         raise StoreError(
-            f"database {path} has schema version {version}; this program knows versions up to"
-            f" {LATEST} (a newer ecert wrote it)"
+            f"{where} has schema version {version}; this program knows versions up to"
+            f" {latest} (a newer ecert wrote it)"
         )
-    wanted = expected_shape(version)
+    wanted = shape(version)
     missing = sorted(set(wanted) - set(found))
     if missing:
         raise StoreError(
-            f"database {path} is not an ecert database of schema version {version}: it has no"
+            f"{where} is not an ecert {kind} of schema version {version}: it has no"
             f" {', '.join(missing)} table{'s' if len(missing) > 1 else ''}"
         )
     lacking = sorted(f"{t}.{c}" for t in wanted for c in wanted[t] - found[t])
     if lacking:
         raise StoreError(
-            f"database {path} is not an ecert database of schema version {version}: it lacks"
+            f"{where} is not an ecert {kind} of schema version {version}: it lacks"
             f" column{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}"
         )
     return version

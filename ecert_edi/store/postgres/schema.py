@@ -160,24 +160,6 @@ def recognise(found: dict[str, frozenset[str]], version: int | None, where: str)
             f"{where} is not an ecert ledger (it has no schema_version table): another"
             " program's tables?"
         )
-    if not isinstance(version, int) or version < 1:
-        raise StoreError(f"{where} records no schema version: not an ecert ledger")
-    if version > LATEST:
-        raise StoreError(
-            f"{where} has schema version {version}; this program knows versions up to {LATEST}"
-            " (a newer ecert wrote it)"
-        )
-    wanted = sqlite_schema.expected_shape(SQLITE_SHAPE[version])
-    missing = sorted(set(wanted) - set(found))
-    if missing:
-        raise StoreError(
-            f"{where} is not an ecert ledger of schema version {version}: it has no"
-            f" {', '.join(missing)} table{'s' if len(missing) > 1 else ''}"
-        )
-    lacking = sorted(f"{t}.{c}" for t in wanted for c in wanted[t] - found[t])
-    if lacking:
-        raise StoreError(
-            f"{where} is not an ecert ledger of schema version {version}: it lacks"
-            f" column{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}"
-        )
-    return version
+    return sqlite_schema.recorded(
+        found, version, LATEST, lambda v: sqlite_schema.expected_shape(SQLITE_SHAPE[v]), where,
+        "ledger")

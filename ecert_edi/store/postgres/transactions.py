@@ -9,6 +9,7 @@ import psycopg
 from psycopg import errors
 
 from ecert_edi.store.interface import StoreBusy, StoreError
+from ecert_edi.store.nesting import Nesting
 
 # what another session holding what this one waits for, or a conflict the server resolved by
 # cancelling this one, says: trying again later may succeed
@@ -24,79 +25,37 @@ READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s))"
 
 
-class Transactions:
+class Transactions(Nesting):
     """Explicit transactions over one connection in autocommit mode."""
 
+    errors = (psycopg.Error,)
+    WRITE = WRITE
+    READ = READ
+
     def __init__(self, conn: psycopg.Connection, shown: str, lock_name: str) -> None:
+        super().__init__()
         self.conn = conn
         self.shown = shown
         self.lock_name = lock_name
-        self._savepoints = 0
         self._mode: str | None = None  # WRITE or READ while a transaction is open
         # No counter on the server says whether anyone committed since this connection last
         # looked (SQLite's data_version): each new transaction is a new generation, and so is
         # every rollback.  Inside one write transaction no other writer commits (the lock).
-        self.generation = 0
 
     def failure(self, exc: psycopg.Error) -> StoreError:
         if isinstance(exc, _BUSY):
             return StoreBusy(f"database {self.shown}: {exc}")
         return StoreError(f"database {self.shown}: {exc}")
 
-    @property
-    def open(self) -> bool:
+    def in_transaction(self) -> bool:
         return self._mode is not None
 
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        """A READ COMMITTED transaction holding the ledger's write lock; joins an open one."""
-        if self._mode is not None:
-            if self._mode == READ:
-                raise StoreError(f"database {self.shown}: a write inside a read snapshot")
-            yield
-            return
-        with self._transaction(WRITE):
-            yield
+    def execute(self, statement: str) -> psycopg.Cursor:
+        return self.conn.execute(statement)
 
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        """A REPEATABLE READ READ ONLY snapshot; joins an open transaction."""
-        if self._mode is not None:
-            yield
-            return
-        with self._transaction(READ):
-            yield
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """A savepoint inside the write transaction (begun when none is open), undone on error;
-        a savepoint inside a savepoint joins it."""
-        if self._savepoints:
-            yield
-            return
-        with self.write():
-            self._savepoints += 1
-            name = f"unit_{self._savepoints}"
-            try:
-                self.conn.execute(f"SAVEPOINT {name}")
-                try:
-                    yield
-                except BaseException:
-                    self.generation += 1
-                    if self._usable():
-                        self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                        self.conn.execute(f"RELEASE SAVEPOINT {name}")
-                    raise
-                self.conn.execute(f"RELEASE SAVEPOINT {name}")
-            except psycopg.Error as exc:
-                raise self.failure(exc) from exc
-            finally:
-                self._savepoints -= 1
-
-    def _usable(self) -> bool:
-        status = self.conn.info.transaction_status
-        return status in (psycopg.pq.TransactionStatus.INTRANS,
-                          psycopg.pq.TransactionStatus.INERROR)
+    def _join(self, begin: str) -> None:
+        if begin == WRITE and self._mode == READ:
+            raise StoreError(f"database {self.shown}: a write inside a read snapshot")
 
     def _rollback(self) -> None:
         if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE \
