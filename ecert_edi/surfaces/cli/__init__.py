@@ -23,6 +23,8 @@ COMMANDS = {
     "transmissions": "ecert_edi.surfaces.cli.transmissions:transmissions",
     "response": "ecert_edi.surfaces.cli.transmissions:response",
     "migrate": "ecert_edi.surfaces.cli.migrate:migrate",
+    "serve": "ecert_edi.surfaces.cli.serve:serve",
+    "keys": "ecert_edi.surfaces.cli.keys:keys",
 }
 
 
@@ -51,6 +53,8 @@ SUMMARIES = {
     "transmissions": "List the transmissions received: sender, control number, time, status, counts.",
     "response": "Write the stored response of a transmission on standard output, as first written.",
     "migrate": "Copy a SQLite ledger into an empty PostgreSQL ledger, checking the copy.",
+    "serve": "Serve the HTTP API and the web view over the ledger, until stopped (Ctrl-C).",
+    "keys": "Manage the API keys of `ecert serve`: each speaks for one sender or an operator.",
 }
 
 

@@ -12,7 +12,7 @@ import click
 
 from ecert_edi.domain.clock import processing_clock
 from ecert_edi.domain.quantities import quantity_text
-from ecert_edi.domain.rules import CertificateState, certificate_status
+from ecert_edi.domain.rules import CertificateState, EntryState, certificate_status
 from ecert_edi.store import LedgerRow, LedgerStore
 from ecert_edi.surfaces.cli.options import (
     clock_option,
@@ -104,16 +104,7 @@ def _print_entry(store: LedgerStore, entry_number: str, as_json: bool, as_csv: b
               quantity_text(ln.quantity), ln.unit) for ln in found.lines]
     activities = list(store.entry_ledger(entry_number))
     if as_json:
-        item = {"entry_number": found.entry_number, "filer": found.filer, "ior": found.ior,
-                "entry_date": head[3] if found.entry_date else None, "port": head[4],
-                "entry_type": head[5], "status": status,
-                "lines": [{"line_number": ln.line_number, "country": ln.country,
-                           "certificate_number": ln.certificate_number,
-                           "hts_number": f"{ln.hts_number:010d}",
-                           "quantity": quantity_text(ln.quantity, grouped=False),
-                           "unit": ln.unit} for ln in found.lines],
-                "activities": [activity_json(row) for row in activities]}
-        click.echo(json.dumps([item], indent=2))
+        click.echo(json.dumps([entry_json(found, activities)], indent=2))
         return
     if as_csv:
         write_csv(ENTRY + LINES, (head + line for line in lines))
@@ -123,6 +114,21 @@ def _print_entry(store: LedgerStore, entry_number: str, as_json: bool, as_csv: b
     history = [_history(row) for row in activities]
     click.echo("\n".join(table(HISTORY, history, indent="    ")) if history else
                "    no activity")
+
+
+def entry_json(found: EntryState, activities: Iterable[LedgerRow]) -> dict:
+    """An entry as a JSON object: header, lines and the activities of its lines."""
+    return {"entry_number": found.entry_number, "filer": found.filer, "ior": found.ior,
+            "entry_date": found.entry_date.isoformat() if found.entry_date else None,
+            "port": f"{found.port:04d}" if found.port is not None else "-",
+            "entry_type": f"{found.entry_type:02d}" if found.entry_type is not None else "-",
+            "status": "cancelled" if found.cancelled else "active",
+            "lines": [{"line_number": ln.line_number, "country": ln.country,
+                       "certificate_number": ln.certificate_number,
+                       "hts_number": f"{ln.hts_number:010d}",
+                       "quantity": quantity_text(ln.quantity, grouped=False),
+                       "unit": ln.unit} for ln in found.lines],
+            "activities": [activity_json(row) for row in activities]}
 
 
 def certificate_json(cert: CertificateState, status: str) -> dict:

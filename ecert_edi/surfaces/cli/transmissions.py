@@ -36,7 +36,7 @@ def transmissions(db_path, environment, sender, as_json, as_csv):
     """
     wanted = _sender(sender) if sender else None
     with opened_store(db_path, environment) as store, store.read():
-        rows = (_row(store, t) for t in store.transmissions()
+        rows = (transmission_row(store, t) for t in store.transmissions()
                 if wanted is None or (t.sender_type, t.sender_id) == wanted)
         if as_json:
             for row in rows:
@@ -84,7 +84,7 @@ def _sender(text: str) -> tuple[str, str]:
     return kind, ident
 
 
-def _row(store, t) -> tuple:
+def transmission_row(store, t) -> tuple:
     accepted = rejected = None
     if t.complete:
         from ecert_edi.surfaces.replay import summarize

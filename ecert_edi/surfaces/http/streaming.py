@@ -1,0 +1,53 @@
+"""A long answer read from the ledger in one thread of its own and sent as it is read.
+
+A SQLite connection belongs to the thread that opened it, and a response's parts are asked
+for from whichever worker thread is free: so one thread opens, reads and closes, a few parts
+ahead of the sending at most.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import anyio.to_thread
+
+AHEAD = 64  # parts read before the client has taken them
+_END = object()
+
+
+async def in_one_thread(produce: Callable[[], Iterator[str]]) -> AsyncIterator[bytes]:
+    parts: queue.Queue = queue.Queue(maxsize=AHEAD)
+    stopped = threading.Event()
+
+    def offer(item) -> bool:
+        """Hand one item over unless the sending has stopped (a client gone)."""
+        while not stopped.is_set():
+            try:
+                parts.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for part in produce():
+                if not offer(part):
+                    return
+            offer(_END)
+        except BaseException as exc:  # noqa: BLE001 -- handed to the sending side, raised there
+            offer(exc)
+
+    threading.Thread(target=run, name="ecert-stream", daemon=True).start()
+    try:
+        while True:
+            part = await anyio.to_thread.run_sync(parts.get)
+            if part is _END:
+                return
+            if isinstance(part, BaseException):
+                raise part
+            yield part.encode()
+    finally:
+        stopped.set()
