@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import NamedTuple
 
-from ecert_edi.domain.state import CertificateState, EntryState, Key
+from ecert_edi.domain.state import CertificateState, Key
 from ecert_edi.store.interface import StoreError
 from ecert_edi.store.rows import iso, stamp
 
@@ -51,14 +52,22 @@ def write_certificate(
         )
 
 
-def write_entries(conn: sqlite3.Connection, changes: list) -> None:
-    """A commit group's entry decisions, in file order, with one `executemany` per table.
+class EntryWrites(NamedTuple):
+    """The rows a commit group's entry decisions leave, table by table, as SQLite writes them
+    (dates as ISO text)."""
 
-    What the decisions leave is what one-by-one writing would: each entry's last state, the lines
-    of its last decision that writes lines, every ledger row in order, and per certificate one
-    conditional UPDATE from the balance the group's first decision read to the one its last
-    leaves, with the totals the group moved.
-    """
+    entries: list[tuple]  # the UPSERT_ENTRY values of each entry's last state
+    cleared: list[tuple]  # (entry number,) of entries on file whose lines are replaced
+    lines: list[tuple]  # entry_lines rows
+    activities: list[tuple]  # ledger rows, in order (the _INSERT_ACTIVITY values)
+    moves: list[tuple]  # per certificate: (after, Σ D, Σ I, updated, country, number, before)
+
+
+def plan_entries(changes: list) -> EntryWrites:
+    """What a commit group's entry decisions, in file order, leave: what one-by-one writing
+    would, each entry's last state, the lines of its last decision that writes lines, every
+    ledger row in order, and per certificate one move from the balance the group's first
+    decision read to the one its last leaves, with the totals the group moved."""
     entries, lines, stored, activities = {}, {}, set(), []
     moved: dict[Key, list[int]] = {}  # per certificate: [balance before, after, Σ D, Σ I]
     days: dict = {None: None}  # each date and clock as written, formatted once
@@ -96,29 +105,40 @@ def write_entries(conn: sqlite3.Connection, changes: list) -> None:
             totals[1] = a.balance_after
             totals[2 if a.activity == "D" else 3] += a.quantity
             totals[4] = when
-    conn.executemany(_UPSERT_ENTRY, [
-        (e.entry_number, e.filer, e.ior, day(e.entry_date), e.port, e.entry_type,
-         "cancelled" if e.cancelled else "active", stamps[c.clock], stamps[c.clock])
-        for c, e in entries.values()])
-    cleared = [(n,) for n in stored if n in lines]
-    if cleared:
-        conn.executemany("DELETE FROM entry_lines WHERE entry_number = ?", cleared)
+    return EntryWrites(
+        [(e.entry_number, e.filer, e.ior, day(e.entry_date), e.port, e.entry_type,
+          "cancelled" if e.cancelled else "active", stamps[c.clock], stamps[c.clock])
+         for c, e in entries.values()],
+        [(n,) for n in stored if n in lines],
+        [(n, ln.line_number, ln.country, ln.certificate_number, ln.hts_number, ln.quantity,
+          ln.unit) for n, entry_lines in lines.items() for ln in entry_lines],
+        activities,
+        [(after, deducted, restored, when, key[0], key[1], before)
+         for key, (before, after, deducted, restored, when) in moved.items()],
+    )
+
+
+def write_entries(conn: sqlite3.Connection, changes: list) -> None:
+    """A commit group's entry decisions (`plan_entries`) with one `executemany` per table; per
+    certificate one conditional UPDATE from the balance the group was decided against."""
+    plan = plan_entries(changes)
+    conn.executemany(UPSERT_ENTRY, plan.entries)
+    if plan.cleared:
+        conn.executemany("DELETE FROM entry_lines WHERE entry_number = ?", plan.cleared)
     conn.executemany(
         "INSERT INTO entry_lines (entry_number, line_number, country, certificate, hts,"
-        " quantity, unit) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(n, ln.line_number, ln.country, ln.certificate_number, ln.hts_number, ln.quantity,
-          ln.unit) for n, entry_lines in lines.items() for ln in entry_lines])
-    conn.executemany(_INSERT_ACTIVITY, activities)
+        " quantity, unit) VALUES (?, ?, ?, ?, ?, ?, ?)", plan.lines)
+    conn.executemany(_INSERT_ACTIVITY, plan.activities)
     cur = conn.executemany(
         "UPDATE certificates SET balance = ?, deducted = deducted + ?, restored = restored + ?,"
-        " updated = ? WHERE country = ? AND number = ? AND balance = ?",
-        [(after, deducted, restored, when, key[0], key[1], before)
-         for key, (before, after, deducted, restored, when) in moved.items()])
-    if cur.rowcount != len(moved):  # a rule decided on a balance that is no longer stored
-        raise StoreError("a certificate changed while its entries were applied")
+        " updated = ? WHERE country = ? AND number = ? AND balance = ?", plan.moves)
+    if cur.rowcount != len(plan.moves):  # a rule decided on a balance no longer stored
+        raise StoreError(MOVED)
 
 
-_UPSERT_ENTRY = """
+MOVED = "a certificate changed while its entries were applied"
+
+UPSERT_ENTRY = """
     INSERT INTO entries (entry_number, filer, ior, entry_date, port, entry_type, status,
                          created, updated)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -41,6 +41,10 @@ class SharedStore:
     def _inserted(self, sql: str, params: tuple) -> int:
         raise NotImplementedError
 
+    def _write_entries(self, run: list[Change]) -> None:
+        """A run of entry decisions of a group (store/apply.py)."""
+        write_entries(self.sql, run)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -110,13 +114,13 @@ class SharedStore:
                     run.append(change)
                     continue
                 if run:
-                    write_entries(self.sql, run)
+                    self._write_entries(run)
                     run = []
                 if decision.certificate is not None:
                     write_certificate(self.sql, decision.certificate, rows.stamp(change.clock),
                                       with_tariffs=change.details)
             if run:
-                write_entries(self.sql, run)
+                self._write_entries(run)
 
     # -- transmissions (store/transmissions.py) ------------------------------------------------
     @guarded

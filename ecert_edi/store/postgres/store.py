@@ -14,9 +14,10 @@ from ecert_edi.domain.state import CertificateState
 from ecert_edi.store import rows
 from ecert_edi.store.connection import DEFAULT_TIMEOUT
 from ecert_edi.store.guard import guarded
-from ecert_edi.store.interface import LedgerRow, StoreError, StoreMissing
+from ecert_edi.store.interface import Change, LedgerRow, StoreError, StoreMissing
 from ecert_edi.store.postgres import audit, copy, schema, target
 from ecert_edi.store.postgres import rows as prows
+from ecert_edi.store.postgres.apply import write_entries
 from ecert_edi.store.postgres.transactions import Transactions
 from ecert_edi.store.shared import SharedStore
 
@@ -79,6 +80,10 @@ class PostgresStore(SharedStore):
 
     def _inserted(self, text: str, params: tuple) -> int:
         return self.sql.execute(text + " RETURNING id", params).fetchone()[0]
+
+    def _write_entries(self, run: list[Change]) -> None:
+        """COPY and one conditional UPDATE (store/postgres/apply.py)."""
+        write_entries(self.conn, run)
 
     def _looked(self, create: bool) -> int:
         """The ledger's schema version; 0 for an empty schema, -1 for none (when `create`)."""
