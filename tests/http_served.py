@@ -3,7 +3,13 @@ each kind of sender and an operator, and a TestClient over the app."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,3 +105,37 @@ def served(folder: Path, *, max_body: int = 1 << 20, clock: dt.datetime | None =
     server = Server(str(db), SQLiteKeyStore(str(folder / "ecert-keys.db")), max_body=max_body,
                     clock=clock)
     return Served(db, server, keys)
+
+
+@contextlib.contextmanager
+def running(site: Served, *, patience: float = 60.0) -> Iterator[str]:
+    """`ecert serve` over the site's ledger and keys in a process of its own, on a free port;
+    its base URL once it answers, the process stopped (and waited for) after."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = open(site.db.parent / "serve.log", "wb")  # noqa: SIM115 -- closed below
+    args = [sys.executable, "-c", "from ecert_edi.surfaces.cli import main; main()", "serve",
+            "--db", str(site.db), "--keys", str(site.db.parent / "ecert-keys.db"),
+            "--port", str(port)]
+    if site.server.clock is not None:
+        args += ["--clock", site.server.clock.isoformat()]
+    server = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + patience
+        while True:  # ready when it answers; a server that died or never answers fails here
+            if server.poll() is not None:
+                raise RuntimeError(f"ecert serve ended: {(site.db.parent / 'serve.log').read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

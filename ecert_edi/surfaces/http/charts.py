@@ -9,6 +9,7 @@ from html import escape
 from ecert_edi.domain.quantities import quantity_text
 
 WIDTH, HEIGHT, MARGIN = 720, 260, 48
+LEFT = 96  # room for the allowance's figure beside the axis
 MOST = 2_000  # points drawn: a longer history is drawn at every n-th activity, and its last
 MARKED = 200  # a history this short gets a dot, with its figures, at each activity
 
@@ -24,7 +25,7 @@ def balance_chart(allowance: int, activities: Iterable[tuple[dt.date, int]],
     span = max(len(points) - 1, 1)
 
     def x(i: int) -> float:
-        return MARGIN + (WIDTH - 2 * MARGIN) * i / span
+        return LEFT + (WIDTH - LEFT - MARGIN) * i / span
 
     def y(balance: int) -> float:
         return HEIGHT - MARGIN + (2 * MARGIN - HEIGHT) * balance / top
@@ -42,16 +43,16 @@ def balance_chart(allowance: int, activities: Iterable[tuple[dt.date, int]],
         f' viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
         f' data-points="{len(points)}" aria-label="Balance after each activity">'
         f"<title>Balance after each activity</title>"
-        f'<line x1="{MARGIN}" y1="{HEIGHT - MARGIN}" x2="{WIDTH - MARGIN}"'
+        f'<line x1="{LEFT}" y1="{HEIGHT - MARGIN}" x2="{WIDTH - MARGIN}"'
         f' y2="{HEIGHT - MARGIN}" stroke="#888"/>'
-        f'<line x1="{MARGIN}" y1="{MARGIN}" x2="{MARGIN}" y2="{HEIGHT - MARGIN}" stroke="#888"/>'
-        f'<line x1="{MARGIN}" y1="{y(allowance):.1f}" x2="{WIDTH - MARGIN}"'
+        f'<line x1="{LEFT}" y1="{MARGIN}" x2="{LEFT}" y2="{HEIGHT - MARGIN}" stroke="#888"/>'
+        f'<line x1="{LEFT}" y1="{y(allowance):.1f}" x2="{WIDTH - MARGIN}"'
         f' y2="{y(allowance):.1f}" stroke="#bbb" stroke-dasharray="4 4"/>'
-        f'<text x="{MARGIN - 4}" y="{y(allowance) + 4:.1f}" text-anchor="end"'
+        f'<text x="{LEFT - 4}" y="{y(allowance) + 4:.1f}" text-anchor="end"'
         f' font-size="11">{escape(quantity_text(allowance))}</text>'
-        f'<text x="{MARGIN - 4}" y="{HEIGHT - MARGIN + 4}" text-anchor="end"'
+        f'<text x="{LEFT - 4}" y="{HEIGHT - MARGIN + 4}" text-anchor="end"'
         f' font-size="11">0</text>'
-        f'<text x="{MARGIN}" y="{HEIGHT - MARGIN + 18}" font-size="11">{escape(first)}</text>'
+        f'<text x="{LEFT}" y="{HEIGHT - MARGIN + 18}" font-size="11">{escape(first)}</text>'
         f'<text x="{WIDTH - MARGIN}" y="{HEIGHT - MARGIN + 18}" text-anchor="end"'
         f' font-size="11">{escape(last)}</text>'
         f'<polyline fill="none" stroke="#16324f" stroke-width="2"'

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ecert_edi.domain.clock import processing_clock
 from ecert_edi.domain.quantities import quantity_text
 from ecert_edi.domain.rules import certificate_status
-from ecert_edi.surfaces.cli.query import entry_json
 from ecert_edi.surfaces.cli.transmissions import transmission_row
 from ecert_edi.surfaces.http.auth import COOKIE, caller, new_session, server
 from ecert_edi.surfaces.http.charts import balance_chart
@@ -22,6 +21,7 @@ from ecert_edi.surfaces.http.problems import Problem
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 1_000  # rows of the certificates table; the filters narrow a longer list
+ACTIVITIES = {"D": "deducted", "I": "restored"}
 STATUSES = {"A": "active", "E": "exhausted", "X": "expired", "V": "voided"}
 CERTIFICATE_COLUMNS = ("Country", "Number", "IOR", "Program", "Allowance", "Used", "Balance",
                        "Status", "Utilisation")
@@ -157,7 +157,7 @@ def certificate_page(request: Request, country: str, number: str) -> Response:
                           cert.issue_date)
     rows = [(r.activity_date.isoformat(), link(f"/entries/{quote(r.entry_number)}",
                                               r.entry_number),
-             f"{r.line_number:03d}", "deducted" if r.activity == "D" else "restored",
+             f"{r.line_number:03d}", ACTIVITIES[r.activity],
              quantity_text(r.quantity), quantity_text(r.balance_after), r.ior) for r in history]
     activities = table(ACTIVITY_COLUMNS, rows, numeric=NUMBERS, raw=frozenset({"Entry"}),
                        table_id="activities") if rows else "<p>No activity.</p>"
@@ -187,21 +187,25 @@ def entry_page(request: Request, number: str) -> Response:
         found = store.entry(number.upper())
         if found is None:
             return HTMLResponse(page("Not found", "<p>No such entry.</p>"), status_code=404)
-        item = entry_json(found, store.entry_ledger(found.entry_number))
+        history = list(store.entry_ledger(found.entry_number))
     head = table(("Entry", "Filer", "IOR", "Entry date", "Port", "Type", "Status"),
-                 [(item["entry_number"], item["filer"], item["ior"], item["entry_date"] or "-",
-                   item["port"], item["entry_type"], item["status"])])
+                 [(found.entry_number, found.filer, found.ior,
+                   found.entry_date.isoformat() if found.entry_date else "-",
+                   f"{found.port:04d}" if found.port is not None else "-",
+                   f"{found.entry_type:02d}" if found.entry_type is not None else "-",
+                   "cancelled" if found.cancelled else "active")], table_id="entry")
     lines = table(("Line", "Country", "Certificate", "HTS", "Quantity", "Unit"),
-                  [(f"{ln['line_number']:03d}", ln["country"],
-                    link(f"/certificates/{quote(ln['country'])}/"
-                         f"{quote(ln['certificate_number'])}", ln["certificate_number"]),
-                    ln["hts_number"], ln["quantity"], ln["unit"]) for ln in item["lines"]],
-                  numeric=NUMBERS, raw=frozenset({"Certificate"}))
+                  [(f"{ln.line_number:03d}", ln.country,
+                    link(f"/certificates/{quote(ln.country)}/{quote(ln.certificate_number)}",
+                         ln.certificate_number),
+                    f"{ln.hts_number:010d}", quantity_text(ln.quantity), ln.unit)
+                   for ln in found.lines],
+                  numeric=NUMBERS, raw=frozenset({"Certificate"}), table_id="lines")
     acts = table(("Date", "Line", "Activity", "Quantity", "Balance after"),
-                 [(a["activity_date"], f"{a['line_number']:03d}", a["activity"],
-                   a["quantity"], a["balance_after"]) for a in item["activities"]],
-                 numeric=NUMBERS)
-    return HTMLResponse(page(f"Entry {item['entry_number']}", head + "<h2>Lines</h2>" + lines
+                 [(r.activity_date.isoformat(), f"{r.line_number:03d}", ACTIVITIES[r.activity],
+                   quantity_text(r.quantity), quantity_text(r.balance_after)) for r in history],
+                 numeric=NUMBERS, table_id="activities")
+    return HTMLResponse(page(f"Entry {found.entry_number}", head + "<h2>Lines</h2>" + lines
                              + "<h2>Activities</h2>" + acts))
 
 
