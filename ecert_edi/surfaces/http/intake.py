@@ -15,12 +15,10 @@ from fastapi import Request
 from ecert_edi.bindings.abi.layouts import LAYOUTS, RECORD_LENGTH
 from ecert_edi.bindings.abi.reader import Source
 from ecert_edi.domain.clock import processing_clock
-from ecert_edi.processing.environments import Routed
 from ecert_edi.processing.interchange_file import X12Missing, is_interchange
-from ecert_edi.store import open_store
-from ecert_edi.store.environments import Ledgers
 from ecert_edi.surfaces.http.config import Server
 from ecert_edi.surfaces.http.keys import Principal
+from ecert_edi.surfaces.http.ledgers import routed
 from ecert_edi.surfaces.http.problems import Problem
 
 X12_MEDIA = "application/edi-x12"
@@ -76,9 +74,8 @@ def answer(srv: Server, who: Principal, spool: Spool) -> tuple[Path, bool]:
     clock = srv.clock or processing_clock()
     response = spool.folder / "response"
     try:
-        with Ledgers(srv.db, open_store, create=True) as ledgers:
-            outcome = Routed(ledgers).answer(spool.body, spool.folder, clock, response=response,
-                                             base=spool.body)
+        outcome = routed(srv.db).answer(spool.body, spool.folder, clock, response=response,
+                                        base=spool.body)
     except X12Missing as exc:
         raise Problem(503, f"X12 needs the x12 extra: {exc}") from exc
     if not x12:
