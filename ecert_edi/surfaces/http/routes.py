@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -104,7 +104,8 @@ def get_certificate(request: Request, who: Who, country: str, number: str,
                              media_type="application/json")
 
 
-async def _with_usage(db: str, environment: Environment, item: dict, key) -> Iterator[bytes]:
+async def _with_usage(db: str, environment: Environment, item: dict, key
+                      ) -> AsyncIterator[bytes]:
     from ecert_edi.surfaces.http.streaming import in_one_thread
 
     def produce():
