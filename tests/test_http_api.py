@@ -114,6 +114,12 @@ def test_certificate_lists_follow_the_ec_query(client, site):
     assert numbers("FL:C3Y", ior=CA_IOR) == ["CA2026-000001"]
     assert numbers("operator") == ["AU2026-000123", "CA2026-000001"]
     assert numbers("operator", country="ca") == ["CA2026-000001"]
+    detailed = client.get("/v1/certificates", params={"usage": 1, "ior": AU_IOR},
+                          headers=site.auth("FL:C3Y")).json()
+    assert [(c["certificate_number"], len(c["usage"])) for c in detailed] == [
+        ("AU2026-000123", 1)]
+    assert client.get("/v1/certificates", params={"usage": 1, "ior": "55-5555555ZZ"},
+                      headers=site.auth("FL:C3Y")).json() == []
     refused = client.get("/v1/certificates", headers=site.auth("FL:B2X"))
     assert refused.status_code == 400  # a filer may not ask for a whole country (304)
 

@@ -5,6 +5,17 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 
+class Activity(BaseModel):
+    entry_number: str
+    line_number: int
+    activity: str
+    quantity: str
+    balance_after: str
+    activity_date: str
+    entry_date: str | None
+    ior: str
+
+
 class Certificate(BaseModel):
     country: str
     certificate_number: str
@@ -18,21 +29,7 @@ class Certificate(BaseModel):
     issue_date: str
     expiry_date: str | None
     tariffs: list[str]
-
-
-class Activity(BaseModel):
-    entry_number: str
-    line_number: int
-    activity: str
-    quantity: str
-    balance_after: str
-    activity_date: str
-    entry_date: str | None
-    ior: str
-
-
-class CertificateUsage(Certificate):
-    usage: list[Activity]
+    usage: list[Activity] | None = None  # there when asked for (`usage=1`)
 
 
 class EntryLine(BaseModel):

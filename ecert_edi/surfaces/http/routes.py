@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -11,6 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ecert_edi.domain.clock import processing_clock
+from ecert_edi.domain.rules import Key, certificate_status
 from ecert_edi.surfaces.cli.query import activity_json, certificate_json, entry_json
 from ecert_edi.surfaces.cli.transmissions import transmission_row
 from ecert_edi.surfaces.http import models
@@ -24,6 +26,7 @@ from ecert_edi.surfaces.http.visibility import as_query, one, shown
 router = APIRouter(prefix="/v1")
 Who = Annotated[Principal, Depends(caller)]
 Env = Annotated[Environment, Query(description="The ledger read (spec 4.5).")]
+Usage = Annotated[bool, Query(description="Include each certificate's activities.")]
 READS = models.problems(400, 401, 404, 503)
 COMPACT = (",", ":")  # as JSONResponse writes the other answers
 TRANSMISSION_BODY = {"requestBody": {"required": True, "content": {
@@ -72,49 +75,58 @@ def list_transmissions(request: Request, who: Who, environment: Env = Environmen
 
 @router.get("/certificates", response_model=list[models.Certificate], responses=READS)
 def list_certificates(request: Request, who: Who, environment: Env = Environment.production,
-                      ior: str | None = None, country: str | None = None):
+                      ior: str | None = None, country: str | None = None, usage: Usage = False):
     """A sender's certificates as an EC query finds them: by IOR (`I`), or without one a
-    government's whole country (`A`); an operator's may name either, or neither for all."""
-    clock = processing_clock()
+    government's whole country (`A`); an operator's may name either, or neither for all. With
+    `usage=1` each with its activities (streamed)."""
+    srv, clock = server(request), processing_clock()
     if who.operator:
         query = as_query("I" if ior else "A", ior=_upper(ior), country=_upper(country))
     else:
         query = as_query("I" if ior else "A", ior=_upper(ior))
-    with reading(server(request).db, environment) as store:
+    with reading(srv.db, environment) as store:
         found = shown(store, who, query, clock)
+    if usage:
+        return StreamingResponse(_with_usage(srv.db, environment, [c.key for c, _ in found],
+                                             clock, many=True), media_type="application/json")
     return JSONResponse([certificate_json(cert, status) for cert, status in found])
 
 
-@router.get("/certificates/{country}/{number}",
-            responses={200: {"model": models.CertificateUsage}, **READS},
-            response_model=models.Certificate)
+@router.get("/certificates/{country}/{number}", response_model=models.Certificate,
+            responses=READS)
 def get_certificate(request: Request, who: Who, country: str, number: str,
                     environment: Env = Environment.production, ior: str | None = None,
-                    usage: Annotated[bool, Query(description="Include the activities.")] = False):
+                    usage: Usage = False):
     """One certificate: allowance, used, balance, status and, with `usage=1`, its activities,
     oldest first (streamed). A filer names the IOR (`ior=`), as its EC query does."""
-    srv = server(request)
+    srv, clock = server(request), processing_clock()
     query = as_query("C", ior=_upper(ior), number=number.upper(), country=country.upper())
     with reading(srv.db, environment) as store:
-        cert, status = one(store, who, query, processing_clock())
-    item = certificate_json(cert, status)
-    if not usage:
-        return JSONResponse(item)
-    return StreamingResponse(_with_usage(srv.db, environment, item, cert.key),
-                             media_type="application/json")
+        cert, status = one(store, who, query, clock)
+    if usage:
+        return StreamingResponse(_with_usage(srv.db, environment, [cert.key], clock),
+                                 media_type="application/json")
+    return JSONResponse(certificate_json(cert, status))
 
 
-async def _with_usage(db: str, environment: Environment, item: dict, key
-                      ) -> AsyncIterator[bytes]:
+async def _with_usage(db: str, environment: Environment, keys: list[Key], clock: dt.datetime,
+                      *, many: bool = False) -> AsyncIterator[bytes]:
+    """Certificates with their activities as JSON, written as the store gives them: figures
+    and activities from one snapshot (certificates are never deleted: each is there still)."""
     from ecert_edi.surfaces.http.streaming import in_one_thread
 
-    def produce():
-        head = json.dumps(item, separators=COMPACT)
-        yield head[:-1] + ',"usage":['
+    def produce() -> Iterator[str]:
+        yield "[" if many else ""
         with reading(db, environment) as store, store.read():
-            for i, row in enumerate(store.ledger(*key)):
-                yield ("," if i else "") + json.dumps(activity_json(row), separators=COMPACT)
-        yield "]}\n"
+            for n, key in enumerate(keys):
+                cert = store.certificate(*key)
+                head = json.dumps(certificate_json(cert, certificate_status(cert, clock)),
+                                  separators=COMPACT)
+                yield ("," if n else "") + head[:-1] + ',"usage":['
+                for i, row in enumerate(store.ledger(*key)):
+                    yield ("," if i else "") + json.dumps(activity_json(row), separators=COMPACT)
+                yield "]}"
+        yield "]\n" if many else "\n"
 
     async for part in in_one_thread(produce):
         yield part
