@@ -18,7 +18,7 @@ from ecert_edi.domain.transactions import Sender
 
 OPERATOR = "operator"
 PREFIX = "ecert"
-# scrypt's cost: about 20 ms and 16 MiB a verification; a verified key is remembered in memory
+# scrypt's cost: some 50 ms and 16 MiB a verification; a verified key is remembered in memory
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
 
 
