@@ -47,3 +47,14 @@ def test_concurrent_posts_are_each_answered_once_and_the_ledger_holds(tmp_path):
     assert cert.used == 100_000 + POSTS * QUANTITY
     assert cert.allowance - cert.used == cert.balance
     assert len(list(api.usage(site.db, "AU", "AU2026-000123"))) == POSTS + 1
+
+
+def test_over_a_real_server_not_yours_and_absent_are_the_same_bytes(tmp_path):
+    site = served(tmp_path)
+    with running(site) as base, httpx.Client(base_url=base, headers=site.auth("CG:CA")) as c:
+        hidden = c.get("/v1/certificates/AU/AU2026-000123")
+        absent = c.get("/v1/certificates/AU/AU2026-999999")
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.content == absent.content
+    assert ({k: v for k, v in hidden.headers.items() if k != "date"}
+            == {k: v for k, v in absent.headers.items() if k != "date"})
