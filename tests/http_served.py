@@ -1,5 +1,4 @@
-"""What the HTTP tests share (FastAPI installed: import it after `importorskip`): a ledger with certificates of two countries and an entry, keys for
-each kind of sender and an operator, and a TestClient over the app."""
+"""What the HTTP tests share: a small ledger, a key of each kind, the app, a running server."""
 
 from __future__ import annotations
 
@@ -126,7 +125,8 @@ def running(site: Served, *, patience: float = 60.0) -> Iterator[str]:
         deadline = time.monotonic() + patience
         while True:  # ready when it answers; a server that died or never answers fails here
             if server.poll() is not None:
-                raise RuntimeError(f"ecert serve ended: {(site.db.parent / 'serve.log').read_text()}")
+                said = (site.db.parent / "serve.log").read_text()
+                raise RuntimeError(f"ecert serve ended: {said}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break

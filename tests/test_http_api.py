@@ -1,5 +1,4 @@
-"""`ecert serve`'s API through FastAPI's TestClient: every endpoint, the visibility of spec 6.3,
-the errors, idempotency, and the same bytes as `ecert process`."""
+"""`ecert serve`'s API through TestClient: endpoints, visibility, errors, idempotency, bytes."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The web view in a real browser (Debian's chromium driven by playwright): sign in with an
-operator's key, filter the certificates, open one, see its chart drawn, and its figures those of
-`ecert query`. A screenshot of each page is kept in the test's folder."""
+"""The web view in Debian's chromium driven by playwright, its figures those of `ecert query`."""
+
+# Each test signs in with an operator's key, walks the pages and keeps a screenshot of each in
+# its own folder.
 
 from __future__ import annotations
 

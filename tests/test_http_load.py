@@ -1,5 +1,4 @@
-"""200 small transmissions posted by 8 clients at once to a real `ecert serve`: each answered
-once, with its own response, and the ledger whole (tests/ledger_audit.py)."""
+"""A real `ecert serve` under 8 clients posting 200 transmissions: each answered once."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""A posted transmission: spooled to a file within the size limit, its sender checked against
-the key's, then answered by the same function as `ecert process` (Routed.answer)."""
+"""A posted transmission: spooled within the limit, its sender checked, answered as a file is."""
 
 from __future__ import annotations
 
@@ -67,7 +66,8 @@ def answer(srv: Server, who: Principal, spool: Spool) -> tuple[Path, bool]:
     response, or for an X12 interchange one JSON object of its answer files (docs/http.md).
     What it is is told by its first bytes, as `ecert process` tells it."""
     x12 = is_interchange(Source(spool.body))
-    for sender in (_interchange_senders(spool.body) if x12 else [_sender_of(spool.body.open("rb"))]):
+    senders = _interchange_senders(spool.body) if x12 else [_sender_of(spool.body.open("rb"))]
+    for sender in senders:
         if not who.operator and sender is not None and sender != (who.kind, who.code):
             raise Problem(403, f"the A record's sender {sender[0]}:{sender[1]} is not this"
                                f" key's ({who})")

@@ -1,5 +1,4 @@
-"""The ledgers a request works on (spec 4.5: reads show production unless `?environment=test`),
-each worker thread keeping its own connections open from one request to the next."""
+"""The ledgers a request works on (spec 4.5), each worker thread keeping its own connections."""
 
 from __future__ import annotations
 

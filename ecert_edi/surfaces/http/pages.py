@@ -1,5 +1,4 @@
-"""The operators' web view: certificates, a certificate's chart and activities, entries,
-transmissions. Server-rendered HTML, readable without JavaScript."""
+"""The operators' web view: certificates, a certificate's chart, entries, transmissions."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from ecert_edi.surfaces.http.ledgers import Environment, reading
 from ecert_edi.surfaces.http.markup import field, link, page, table
 from ecert_edi.surfaces.http.problems import Problem
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)  # pages for people, each readable without a script
 SHOWN = 1_000  # rows of the certificates table; the filters narrow a longer list
 ACTIVITIES = {"D": "deducted", "I": "restored"}
 STATUSES = {"A": "active", "E": "exhausted", "X": "expired", "V": "voided"}

@@ -1,4 +1,4 @@
-"""Errors as RFC 9457 problem details (`application/problem+json`), the same body for the same case."""
+"""Errors as RFC 9457 problem details (`application/problem+json`), one body for one case."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ async def post_transmission(request: Request, who: Who, background: BackgroundTa
     except BaseException:
         spool.remove()
         raise
-    kind = "application/json" if x12 else "text/plain; charset=us-ascii"
+    kind = "application/json" if x12 else "text/plain; charset=us-ascii"  # as files are written
     return FileResponse(path, media_type=kind, background=background)
 
 

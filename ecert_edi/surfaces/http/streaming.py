@@ -1,9 +1,4 @@
-"""A long answer read from the ledger in one thread of its own and sent as it is read.
-
-A SQLite connection belongs to the thread that opened it, and a response's parts are asked
-for from whichever worker thread is free: so one thread opens, reads and closes, a few parts
-ahead of the sending at most.
-"""
+"""A long answer read from the ledger in one thread of its own and sent as it is read."""
 
 from __future__ import annotations
 
@@ -13,6 +8,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import anyio.to_thread
 
+# A SQLite connection belongs to the thread that opened it, and a response's parts are asked for
+# from whichever worker thread is free: so one thread opens, reads and closes, a few parts ahead
+# of the sending at most.
 AHEAD = 64  # parts read before the client has taken them
 _END = object()
 

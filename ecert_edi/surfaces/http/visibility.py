@@ -1,5 +1,4 @@
-"""What a key may see of the ledger: a sender's reads are EC queries (spec 6.3), answered by
-the ledger service exactly as a Q0 is; an operator sees everything."""
+"""What a key may see: a sender's reads are EC queries (spec 6.3); an operator sees everything."""
 
 from __future__ import annotations
 
@@ -14,6 +13,8 @@ from ecert_edi.store import LedgerStore
 from ecert_edi.surfaces.http.keys import Principal
 from ecert_edi.surfaces.http.problems import Problem, not_found
 
+# The reads answer by the ledger service exactly as a Q0 in a file is answered: the policy of
+# spec 6.3 is written once (domain/rules/queries.py).
 _COLUMNS = {f.name: f.pos for f in LAYOUTS["Q0"].fields}
 NOTHING_FOUND = "300"  # nothing found, or nothing the requester may see: one condition (6.3)
 
