@@ -64,7 +64,7 @@ def query_file(filer: str, control: str, number: str = "AU2026-000123", ior: str
 class Served:
     """A server's settings and a key for each of SENDERS."""
 
-    db: Path
+    db: Path | str
     server: Server
     keys: dict[str, str]
 
@@ -88,13 +88,13 @@ def issue_keys(keys_file: Path) -> dict[str, str]:
         store.close()
 
 
-def served(folder: Path, *, max_body: int = 1 << 20, clock: dt.datetime | None = CLOCK
-           ) -> Served:
-    """A ledger at `folder/ecert.db` with AU2026-000123 (AU, AU_IOR), CA2026-000001 (CA,
+def served(folder: Path, *, max_body: int = 1 << 20, clock: dt.datetime | None = CLOCK,
+           db: str | None = None) -> Served:
+    """A ledger at `folder/ecert.db` (or the `db` given: a PostgreSQL URL) with AU2026-000123 (AU, AU_IOR), CA2026-000001 (CA,
     CA_IOR) and one B2X entry of 1,000.00 against the first, and the keys of SENDERS."""
     from ecert_edi import api
 
-    db = folder / "ecert.db"
+    db = folder / "ecert.db" if db is None else db
     api.process_bytes(certificates_file("AU", "AU260120000001", "AU2026-000123", AU_IOR), db,
                       clock=CLOCK)
     api.process_bytes(certificates_file("CA", "CA260120000001", "CA2026-000001", CA_IOR), db,
