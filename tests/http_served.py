@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from ecert_edi.domain.codes import check_digit
 from ecert_edi.surfaces.http.app import create_app
 from ecert_edi.surfaces.http.config import Server
-from ecert_edi.surfaces.http.keys import SQLiteKeyStore, new_key, parse_principal
+from ecert_edi.surfaces.http.keyfile import SQLiteKeyStore
+from ecert_edi.surfaces.http.keys import new_key, parse_principal
 
 __all__ = ["TestClient"]
 

@@ -12,8 +12,8 @@ pytest.importorskip("fastapi")
 from ecert_edi.surfaces.http.auth import new_session, session_key
 from ecert_edi.surfaces.http.charts import MARKED, MOST, balance_chart
 from ecert_edi.surfaces.http.config import Server
+from ecert_edi.surfaces.http.keyfile import SQLiteKeyStore
 from ecert_edi.surfaces.http.keys import (
-    SQLiteKeyStore,
     Verifier,
     new_key,
     parse_principal,

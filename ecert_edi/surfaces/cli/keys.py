@@ -14,8 +14,8 @@ keys_option = click.option(
 
 
 def opened_keys(db_path: str, keys_path: str | None):
-    from ecert_edi.surfaces.http.keys import SQLiteKeyStore
-    from ecert_edi.surfaces.http.keys import keys_path as where
+    from ecert_edi.surfaces.http.keyfile import SQLiteKeyStore
+    from ecert_edi.surfaces.http.keyfile import keys_path as where
 
     try:
         return SQLiteKeyStore(where(db_path, keys_path))
