@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ecert_edi.surfaces.http import pages, problems, routes
+from ecert_edi.surfaces.http import pages, problems, routes, signin
 from ecert_edi.surfaces.http.config import Server
 
 
@@ -18,5 +18,6 @@ def create_app(server: Server) -> FastAPI:
     app.state.server = server
     problems.install(app)
     app.include_router(routes.router)
+    app.include_router(signin.router)
     app.include_router(pages.router)
     return app

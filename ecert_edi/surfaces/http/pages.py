@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,7 +11,7 @@ from ecert_edi.domain.clock import processing_clock
 from ecert_edi.domain.quantities import quantity_text
 from ecert_edi.domain.rules import certificate_status
 from ecert_edi.surfaces.cli.transmissions import transmission_row
-from ecert_edi.surfaces.http.auth import COOKIE, caller, new_session, server
+from ecert_edi.surfaces.http.auth import caller, server
 from ecert_edi.surfaces.http.charts import balance_chart
 from ecert_edi.surfaces.http.keys import Principal
 from ecert_edi.surfaces.http.ledgers import Environment, reading
@@ -50,41 +50,6 @@ def _environment(request: Request) -> Environment:
 @router.get("/")
 def home() -> Response:
     return RedirectResponse("/certificates", status_code=303)
-
-
-@router.get("/login")
-def login_form(error: str = "", next: str = "/certificates") -> HTMLResponse:
-    message = '<p class="error">That is not a live operator\'s key.</p>' if error else ""
-    target = next if next.startswith("/") and not next.startswith("//") else "/certificates"
-    form = (f'{message}<form method="post" action="/login?next={quote(target)}">'
-            '<label>Operator key<input name="key" type="password" autocomplete="off"'
-            ' size="60"></label> <button type="submit">Sign in</button></form>')
-    return HTMLResponse(page("Sign in", form, signed_in=False))
-
-
-@router.post("/login")
-async def login(request: Request, next: str = "/certificates") -> Response:
-    """An operator's key exchanged for a session cookie (HttpOnly: no script reads it)."""
-    body = await request.body()
-    if len(body) > 4096:
-        raise Problem(413, "a sign-in form is short")
-    key = (parse_qs(body.decode("latin-1")).get("key") or [""])[0].strip()
-    srv = server(request)
-    found = srv.verifier.principal(key)
-    if found is None or not found[1].operator:
-        return RedirectResponse(f"/login?error=1&next={quote(next)}", status_code=303)
-    target = next if next.startswith("/") and not next.startswith("//") else "/certificates"
-    answer = RedirectResponse(target, status_code=303)
-    answer.set_cookie(COOKIE, new_session(srv, found[0]), max_age=srv.session_hours * 3600,
-                      httponly=True, samesite="strict", secure=request.url.scheme == "https")
-    return answer
-
-
-@router.post("/logout")
-def logout() -> Response:
-    answer = RedirectResponse("/login", status_code=303)
-    answer.delete_cookie(COOKIE)
-    return answer
 
 
 @router.get("/certificates", response_class=HTMLResponse)
