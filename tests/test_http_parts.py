@@ -63,6 +63,31 @@ def test_a_key_is_kept_only_as_its_hash_and_verified(tmp_path):
     store.close()
 
 
+def test_an_unknown_or_revoked_key_id_costs_the_verification_a_wrong_secret_costs(
+        tmp_path, monkeypatch):
+    """Work, not time, is what is compared: every refused key of the right shape runs scrypt
+    once, so its answer's time does not say whether its id exists."""
+    import ecert_edi.surfaces.http.keys as keys_module
+
+    store = SQLiteKeyStore(str(tmp_path / "keys.db"))
+    key, record = new_key(parse_principal("FL:B2X"))
+    store.add(record)
+    verifier = Verifier(store)
+    runs = []
+    real = keys_module._digest
+    monkeypatch.setattr(keys_module, "_digest", lambda *a: runs.append(1) or real(*a))
+    wrong_secret = key[:-1] + ("A" if key[-1] != "A" else "B")
+    unknown_id = "_".join([key.split("_")[0], "0" * 16, key.split("_")[2]])
+    for presented in (wrong_secret, unknown_id):
+        runs.clear()
+        assert verifier.principal(presented) is None
+        assert runs == [1], presented
+    store.revoke(record.key_id, "now")
+    runs.clear()
+    assert verifier.principal(key) is None and runs == [1]
+    store.close()
+
+
 @pytest.mark.parametrize("text", ["CG:XX", "FL:AB", "XX:AU", "AU", "CG:"])
 def test_a_principal_is_a_real_sender(text):
     with pytest.raises(ValueError):

@@ -76,6 +76,9 @@ class KeyStore(Protocol):
     def close(self) -> None: ...
 
 
+_NO_SALT = os.urandom(16)  # the salt of the verification an unknown key id is given
+
+
 def _digest(secret: str, salt: bytes) -> bytes:
     return hashlib.scrypt(secret.encode(), salt=salt, **SCRYPT)
 
@@ -116,6 +119,10 @@ class Verifier:
         """The principal of a live key; with `secret`, only when it is that key's secret."""
         record = self.store.get(key_id)
         if record is None or record.revoked is not None:
+            if secret is not None:
+                # the work a wrong secret costs: an id that is unknown or revoked is not told
+                # apart from a live one by the time its answer takes
+                _digest(secret, _NO_SALT)
             return None
         if secret is not None and not self._matches(record, secret):
             return None
