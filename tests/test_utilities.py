@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
-import threading
 
 import pytest
 
@@ -13,7 +11,6 @@ from ecert_edi.processing import files
 from ecert_edi.processing.files import (
     RESPONSE_MODE,
     atomic_file,
-    exclusive,
     sync_dir,
     write_atomically,
 )
@@ -142,36 +139,3 @@ def test_sync_dir_syncs_a_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real_fsync(fd)))
     sync_dir(tmp_path)
     assert len(calls) == 1
-
-
-def test_exclusive_holds_a_lock_and_leaves_no_lock_file(tmp_path):
-    lock = tmp_path / ".lock"
-    with exclusive(lock):
-        fd = os.open(lock, os.O_RDONLY)
-        try:
-            with pytest.raises(BlockingIOError):
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        finally:
-            os.close(fd)
-    assert listing(tmp_path) == []
-
-
-def test_a_waiter_on_exclusive_gets_it_after_the_holder_removed_the_file(tmp_path):
-    """The waiter wakes holding the removed file: it must lock a new one, not a name of nothing."""
-    lock = tmp_path / ".lock"
-    waiting, held = threading.Event(), []
-
-    def waiter():
-        waiting.set()
-        with exclusive(lock):
-            held.append(lock.exists())
-
-    with exclusive(lock):
-        other = threading.Thread(target=waiter)
-        other.start()
-        waiting.wait(5)
-        other.join(0.2)
-        assert other.is_alive()  # it waits for us
-    other.join(5)
-    assert held == [True]
-    assert listing(tmp_path) == []

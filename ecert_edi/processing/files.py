@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import secrets
 import stat
@@ -86,20 +87,21 @@ def publish_together(files: Sequence[Staged]) -> None:
 def _syncfs(fd: int) -> bool:
     """Make everything written to the file system of `fd` durable; False where the system
     offers no such call (each file is then synced on its own)."""
-    global _SYNCFS
-    if _SYNCFS is None:
-        _SYNCFS = False
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                _SYNCFS = ctypes.CDLL(None, use_errno=True).syncfs
-            except (OSError, AttributeError):  # pragma: no cover - a libc without syncfs
-                pass
-    return bool(_SYNCFS) and _SYNCFS(fd) == 0
+    call = _syncfs_call()
+    return call is not None and call(fd) == 0
 
 
-_SYNCFS = None  # libc's syncfs once looked up; False where there is none
+@functools.cache
+def _syncfs_call():
+    """libc's syncfs, looked up once; None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):  # pragma: no cover - a libc without syncfs
+        return None
 
 
 @contextlib.contextmanager
@@ -166,33 +168,6 @@ _HEX = frozenset("0123456789abcdef")
 
 def _is_random(text: str) -> bool:
     return len(text) == 2 * _RANDOM and _HEX.issuperset(text)
-
-
-@contextlib.contextmanager
-def exclusive(path: Path | str) -> Iterator[None]:
-    """Hold an exclusive lock named by `path`, waiting for it; the file exists only while held.
-
-    The holder removes the file before it lets go, so no lock file is left; a waiter that wakes
-    holding a file already removed takes the lock again under a new file.
-    """
-    path = Path(path)
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-                     | getattr(os, "O_CLOEXEC", 0), 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            if _names(fd, path):
-                break
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        os.close(fd)
 
 
 def sync_dir(path: Path | str) -> None:

@@ -496,15 +496,9 @@ class Watcher:
                 os.close(claims.pop(answered).fd)
                 answered = self._stage(claims)
             publish_together([staged.file for _, staged, _ in answered])
-            days = set()
-            archived = []
-            for claim, _, _ in answered:
-                day = self._day(claim.clock)
-                if day not in days:
-                    day.mkdir(parents=True, exist_ok=True)
-                    days.add(day)
-                archived.append(place(claim.path, day, claim.answer, link=True))
-            for day in sorted(days):
+            archived = [self._archive(claim.path, claim.answer, claim.clock, sync=False)
+                        for claim, _, _ in answered]
+            for day in sorted({where.parent for where in archived}):
                 sync_dir(day)
             sync_dir(self.folders.processing)
         except StoreError as exc:
@@ -581,12 +575,15 @@ class Watcher:
     def _day(self, clock: dt.datetime) -> Path:
         return self.folders.archive / clock.strftime("%Y-%m-%d")
 
-    def _archive(self, claimed: Path, name: str, clock: dt.datetime) -> Path:
+    def _archive(self, claimed: Path, name: str, clock: dt.datetime, *, sync: bool = True
+                 ) -> Path:
+        """The answered file into its day's archive folder; with `sync` both folders synced
+        (a batch syncs each once, after its last file)."""
         day = self._day(clock)
-        day.mkdir(parents=True, exist_ok=True)
         target = place(claimed, day, name, link=True)
-        sync_dir(day)
-        sync_dir(self.folders.processing)
+        if sync:
+            sync_dir(day)
+            sync_dir(self.folders.processing)
         return target
 
     def _fail(self, path: Path, name: str, reason: str, *, locked: bool = False) -> bool:

@@ -54,10 +54,10 @@ def from_sqlite(source: SQLiteStore, target: PostgresStore) -> dict[str, int]:
 
 def _verify(source: SQLiteStore, target: PostgresStore, copied: dict[str, int]) -> None:
     """The copy checked inside its transaction: every row there, nothing the check finds."""
-    expected = {table: source.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in TABLES}
-    problems = [f"{table}: {copied[table]} rows copied of {n}"
-                for table, n in expected.items() if copied[table] != n]
+    landed = {table: target.conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+        sql.Identifier(table))).fetchone()[0] for table in TABLES}
+    problems = [f"{table}: {landed[table]} rows of the {n} copied"
+                for table, n in copied.items() if landed[table] != n]
     if target.counts() != source.counts():
         problems.append(f"counts {target.counts()} where the source has {source.counts()}")
     problems += [f"database: {text}" for text in target.check_database()]
