@@ -75,8 +75,16 @@ def certificate(
     ).fetchone()
     if row is None:
         return None
-    listed = row[-1]
-    return certificate_state(row[:-1], map(int, listed.split(",")) if listed else ())
+    return certificate_state(row[:-1], _tariffs(row[-1]))
+
+
+def _tariffs(listed: str | None) -> Iterable[int]:
+    """A certificate's HTS numbers from their `group_concat`."""
+    return map(int, listed.split(",")) if listed else ()
+
+
+# the certificate's columns named by the table they come from, beside the keys' VALUES
+_JOINED_COLUMNS = ", ".join(f"c.{name.strip()}" for name in CERTIFICATE_COLUMNS.split(","))
 
 
 def certificates(conn: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, CertificateState]:
@@ -88,16 +96,14 @@ def certificates(conn: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, Cer
         part = wanted[start:start + _IN_BATCH // 2]
         pairs = ",".join(["(?, ?)"] * len(part))
         # the keys as a table joined to the certificates' key (a row-value IN would scan)
-        columns = ", ".join(f"c.{name.strip()}" for name in CERTIFICATE_COLUMNS.split(","))
         for row in conn.execute(
-            f"SELECT {columns}, (SELECT group_concat(hts) FROM certificate_tariffs t"
+            f"SELECT {_JOINED_COLUMNS}, (SELECT group_concat(hts) FROM certificate_tariffs t"
             " WHERE t.country = c.country AND t.number = c.number)"
             f" FROM (VALUES {pairs}) AS k CROSS JOIN certificates c"
             " ON c.country = k.column1 AND c.number = k.column2",
             [v for key in part for v in key],
         ):
-            listed = row[-1]
-            cert = certificate_state(row[:-1], map(int, listed.split(",")) if listed else ())
+            cert = certificate_state(row[:-1], _tariffs(row[-1]))
             found[cert.key] = cert
     return found
 
@@ -114,31 +120,7 @@ def certificates_where(
 
 
 def entry(conn: sqlite3.Connection, entry_number: str) -> EntryState | None:
-    row = conn.execute(
-        "SELECT entry_number, ior, entry_date, port, entry_type, status FROM entries"
-        " WHERE entry_number = ?",
-        (entry_number,),
-    ).fetchone()
-    if row is None:
-        return None
-    number, ior, entry_date, port, entry_type, status = row
-    lines = tuple(
-        EntryLine(*line)
-        for line in conn.execute(
-            "SELECT line_number, country, certificate, hts, quantity, unit FROM entry_lines"
-            " WHERE entry_number = ? ORDER BY line_number",
-            (entry_number,),
-        )
-    )
-    return EntryState(
-        entry_number=number,
-        ior=ior,
-        entry_date=day(entry_date),
-        port=port,
-        entry_type=entry_type,
-        lines=lines,
-        cancelled=status == "cancelled",
-    )
+    return entries(conn, (entry_number,)).get(entry_number)
 
 
 def entries(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, EntryState]:
