@@ -6,6 +6,7 @@ import click
 
 from ecert_edi.surfaces.cli.keys import keys_option, opened_keys
 from ecert_edi.surfaces.cli.options import clock_option, db_option, fail
+from ecert_edi.surfaces.http.config import MAX_BODY
 
 
 @click.command()
@@ -14,7 +15,7 @@ from ecert_edi.surfaces.cli.options import clock_option, db_option, fail
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="The port to listen on.")
-@click.option("--max-body", default=64 * 1024 * 1024, show_default=True, metavar="BYTES",
+@click.option("--max-body", default=MAX_BODY, show_default=True, metavar="BYTES",
               type=click.IntRange(1), help="The largest transmission taken (413 past it).")
 @clock_option
 def serve(db_path, keys_path, host, port, max_body, clock):

@@ -65,16 +65,21 @@ def answer(srv: Server, who: Principal, spool: Spool) -> tuple[Path, bool]:
     """The file that answers the spooled transmission, and whether it is X12's: the ABI
     response, or for an X12 interchange one JSON object of its answer files (docs/http.md).
     What it is is told by its first bytes, as `ecert process` tells it."""
-    x12 = is_interchange(Source(spool.body))
-    senders = _interchange_senders(spool.body) if x12 else [_sender_of(spool.body.open("rb"))]
-    for sender in senders:
-        if not who.operator and sender is not None and sender != (who.kind, who.code):
-            raise Problem(403, f"the A record's sender {sender[0]}:{sender[1]} is not this"
-                               f" key's ({who})")
+    source = Source(spool.body)  # opened once: looked at, checked and answered from
+    try:
+        x12 = is_interchange(source)
+        senders = _interchange_senders(spool.body) if x12 else [_sender_of(source.open())]
+        for sender in senders:
+            if not who.operator and sender is not None and sender != (who.kind, who.code):
+                raise Problem(403, f"the A record's sender {sender[0]}:{sender[1]} is not"
+                                   f" this key's ({who})")
+    except BaseException:
+        source.close()
+        raise
     clock = srv.clock or processing_clock()
     response = spool.folder / "response"
-    try:
-        outcome = routed(srv.db).answer(spool.body, spool.folder, clock, response=response,
+    try:  # the answer closes the source
+        outcome = routed(srv.db).answer(source, spool.folder, clock, response=response,
                                         base=spool.body)
     except X12Missing as exc:
         raise Problem(503, f"X12 needs the x12 extra: {exc}") from exc

@@ -11,7 +11,8 @@ import anyio.to_thread
 # A SQLite connection belongs to the thread that opened it, and a response's parts are asked for
 # from whichever worker thread is free: so one thread opens, reads and closes, a few parts ahead
 # of the sending at most.
-AHEAD = 64  # parts read before the client has taken them
+AHEAD = 64  # chunks read before the client has taken them
+CHUNK = 1 << 16  # characters handed over at once
 _END = object()
 
 
@@ -31,9 +32,18 @@ async def in_one_thread(produce: Callable[[], Iterator[str]]) -> AsyncIterator[b
 
     def run() -> None:
         try:
+            # parts joined up to CHUNK characters: one hand-over between threads (and one send)
+            # a chunk, not one a row of a long history
+            held, size = [], 0
             for part in produce():
-                if not offer(part):
-                    return
+                held.append(part)
+                size += len(part)
+                if size >= CHUNK:
+                    if not offer("".join(held)):
+                        return
+                    held, size = [], 0
+            if held and not offer("".join(held)):
+                return
             offer(_END)
         except BaseException as exc:  # noqa: BLE001 -- handed to the sending side, raised there
             offer(exc)

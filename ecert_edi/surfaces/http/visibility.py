@@ -43,8 +43,9 @@ def shown(store: LedgerStore, who: Principal, query: Query, clock: dt.datetime
         if refused:
             raise Problem(400, "; ".join(c.text.strip() for c in refused))
         found = [view.certificate for view in answer.certificates]
-    with store.read():
-        full = [store.certificate(*cert.key) or cert for cert in found]
+    with store.read():  # with their tariff lists, read together
+        stored = store.certificates([cert.key for cert in found])
+    full = [stored.get(cert.key, cert) for cert in found]
     return [(cert, certificate_status(cert, clock)) for cert in sorted(full, key=_key)]
 
 
