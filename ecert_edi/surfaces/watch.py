@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecert_edi.bindings.abi.reader import SourceError
+from ecert_edi.bindings.abi.reader import Source, SourceError
 from ecert_edi.bindings.x12.envelope import ISA_LENGTH, is_x12
 from ecert_edi.domain.clock import CLOCK_FORMAT, processing_clock
 from ecert_edi.ledger import Ledger
@@ -525,7 +525,7 @@ class Watcher:
                     started = time.monotonic()
                     try:
                         staged = gathered.stage(
-                            claim.path, self.folders.outbox, claim.clock,
+                            _held(claim), self.folders.outbox, claim.clock,
                             response=self.folders.outbox / f"{claim.answer}.resp")
                     except Exception as exc:
                         raise _NotAnswered(k, exc) from exc
@@ -665,6 +665,19 @@ def _lock(fd: int) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def _held(claim: _Claimed) -> Source:
+    """A small claimed file read whole, from the descriptor its lock is held on: one read, where
+    opening it again would cost an open and a read a pass."""
+    parts, offset = [], 0
+    try:
+        while part := os.pread(claim.fd, BATCH_FILE_BYTES, offset):
+            parts.append(part)
+            offset += len(part)
+    except OSError as exc:
+        raise SourceError(f"{claim.path}: {exc.strerror or exc}") from exc
+    return Source(b"".join(parts), name=str(claim.path))
 
 
 def _same_file(fd: int, path: Path) -> bool:

@@ -6,7 +6,7 @@ import io
 import os
 import sys
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 # Longer lines are only ever reported (002), so a line is read at most this far; the rest of it is
 # skipped in chunks and a binary file without line endings never fills memory.
@@ -25,13 +25,17 @@ class Source:
     path between the passes changes nothing: both passes read the same content.
     """
 
-    def __init__(self, source: str | os.PathLike | bytes | BinaryIO):
+    def __init__(self, source: str | os.PathLike | bytes | BinaryIO, *, name: str | None = None):
+        """`name` names bytes (a file the caller has read already); others name themselves."""
         self._path: str | os.PathLike | None = None
         self._data: bytes | None = None
         self._file: BinaryIO | None = None
+        # the events of a pass that read them all, kept for the next pass (a source held in
+        # memory and small: `binding.AbiBinding.check_envelope`)
+        self.events: list | None = None
         if isinstance(source, bytes):
             self._data = source
-            self.name = "<bytes>"
+            self.name = name or "<bytes>"
         elif isinstance(source, (str, os.PathLike)) and str(source) == "-":
             self._file = _spool(sys.stdin.buffer)
             self.name = "<stdin>"
@@ -58,11 +62,16 @@ class Source:
             raise SourceError(f"{self.name}: {exc.strerror or exc}") from exc
         return _Unclosable(self._file, self.name)
 
+    @property
+    def held(self) -> int | None:
+        """The size of a source held in memory (bytes), None for a file or a stream."""
+        return len(self._data) if self._data is not None else None
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
 
-    def __enter__(self) -> Source:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

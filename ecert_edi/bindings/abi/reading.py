@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ecert_edi.domain.conditions import Condition
-from ecert_edi.domain.transactions import Envelope, Transaction
 from ecert_edi.bindings.abi.structure import Walker
+from ecert_edi.domain.conditions import Condition
 from ecert_edi.domain.events import BatchEnd, BatchStart, Header, Stray, Trailer
+from ecert_edi.domain.transactions import Envelope, Transaction
 
 __all__ = [
     "BatchEnd",
@@ -21,6 +21,7 @@ __all__ = [
     "iter_conditions",
     "parse_events",
     "parse_file",
+    "read_whole",
 ]
 
 
@@ -44,6 +45,14 @@ def check_envelope(source, direction: str = "inbound", content_hash: bool = True
     for _ in walker.events():
         pass
     return walker.envelope
+
+
+def read_whole(source, direction: str = "inbound") -> tuple[Envelope, list]:
+    """Both passes in one, for a transmission small enough to hold: its envelope (content hash
+    included) and every event `parse_events` gives, in order."""
+    walker = Walker(source, direction, content_hash=True)
+    events = list(walker.events())
+    return walker.envelope, events
 
 
 def parse_events(source, direction: str = "inbound") -> Iterator:
