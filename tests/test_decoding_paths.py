@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 from test_codecs import DIRECTED, DIRECTED_IDS, SETTINGS, conditions, record_texts
 
 from ecert_edi.bindings.abi import structure
-from ecert_edi.bindings.abi.reading import iter_conditions
+from ecert_edi.bindings.abi.reading import (
+    check_envelope,
+    iter_conditions,
+    parse_events,
+    read_whole,
+)
 from ecert_edi.bindings.abi.records import DECODERS
 from ecert_edi.domain.rules.static import static_conditions
 
@@ -70,3 +75,16 @@ def _walk(data: bytes):
     events = [repr(e) for e in walker.events()]
     found = list(iter_conditions(data, extra=static_conditions))
     return events, repr(walker.envelope), walker.state, walker.records, found
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.lists(RECORDS, max_size=25), crlf=st.booleans())
+def test_one_pass_gives_what_the_two_passes_give(body, crlf):
+    """`read_whole` (a small transmission's one pass: runs taken, content hashed) gives the
+    envelope of the envelope pass, content hash included, and the events of the second (as
+    they stand once the walk is over: a batch's info is completed at its end)."""
+    text = "\n".join([HEAD, *body, "Z"]) + "\n"
+    data = text.replace("\n", "\r\n").encode() if crlf else text.encode()
+    envelope, events = read_whole(data)
+    assert repr(envelope) == repr(check_envelope(data))
+    assert [repr(e) for e in events] == [repr(e) for e in list(parse_events(data))]

@@ -49,7 +49,9 @@ def check_envelope(source, direction: str = "inbound", content_hash: bool = True
 
 def read_whole(source, direction: str = "inbound") -> tuple[Envelope, list]:
     """Both passes in one, for a transmission small enough to hold: its envelope (content hash
-    included) and every event `parse_events` gives, in order."""
+    included) and every event `parse_events` gives, in order, as they stand at the end (a
+    BatchStart's info already holds what its batch's end adds: the envelope's batches say
+    the same)."""
     walker = Walker(source, direction, content_hash=True)
     events = list(walker.events())
     return walker.envelope, events

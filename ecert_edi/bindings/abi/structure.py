@@ -120,6 +120,8 @@ class Walker:
                     # (a match is 80 columns: no cut line is in a block without `lengths`)
                     if (text[:2] == run and lengths is None
                             and (match := run_match(text)) is not None):
+                        if hash_add is not None:  # both passes in one (`read_whole`)
+                            hash_add(text, RECORD_LENGTH)
                         conds = []
                         values = run_fast(match.groups(), line, conds, None)
                         if conds:
@@ -163,7 +165,7 @@ class Walker:
                                 self._detail(rid, line, text, length)
                                 continue
                             txn = self.txn
-                            if hash_add is None and txn is not None and self.reads_details:
+                            if txn is not None and self.reads_details:
                                 follow = follows.get(nxt, False)
                                 if follow is False:
                                     follow = follows[nxt] = self._run_from(nxt)
