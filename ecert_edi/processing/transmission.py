@@ -159,12 +159,15 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
             new = _Units()
             group: list[str] = []
             with writing(store), ledger.group():
+                # recorded in this write: nothing of it can be applied, saved or complete yet
+                recorded = False
                 if tid is None:
-                    tid, clock = _transmission(store, envelope, clock)
+                    tid, clock, recorded = _transmission(store, envelope, clock)
                     responder = binding.responder(envelope, clock)
                 elif store.transmission_complete(tid):
                     raise _AlreadyProcessed(tid)
-                done = store.applied_through(tid)  # what an interrupted run already applied
+                # what an interrupted run already applied
+                done = 0 if recorded else store.applied_through(tid)
                 ledger.expect(*events.entries_ahead(COMMIT_EVERY))
                 finished = True
                 for ev in events:
@@ -210,7 +213,9 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
                 whole.writelines(group)
                 if finished:
                     whole.seek(0)
-                    if not store.complete_transmission(tid, _parts(whole)):
+                    if recorded:
+                        store.keep_response(tid, _parts(whole))
+                    elif not store.complete_transmission(tid, _parts(whole)):
                         raise _AlreadyProcessed(tid)  # pragma: no cover - re-checked above
             _pause_for_tests()
             yield from group
@@ -268,20 +273,20 @@ def _pause_for_tests() -> None:
 
 
 def _transmission(store: LedgerStore, envelope: Envelope, clock: dt.datetime
-                  ) -> tuple[int, dt.datetime]:
-    """The transmission to work on: recorded now, or one an interrupted run began (with the
-    clock it began with); a completed one or a used control number ends the run."""
+                  ) -> tuple[int, dt.datetime, bool]:
+    """The transmission to work on: recorded now (True), or one an interrupted run began
+    (with the clock it began with); a completed one or a used control number ends the run."""
     sender = envelope.sender
     found = store.find_transmission(sender.sender_type, sender.sender_id, sender.control_number)
     if found is None:
-        tid = store.begin_transmission(sender.sender_type, sender.sender_id,
-                                       sender.control_number, envelope.content_hash, clock)
-        return tid, clock
+        tid = store.record_transmission(sender.sender_type, sender.sender_id,
+                                        sender.control_number, envelope.content_hash, clock)
+        return tid, clock, True
     if found.content_hash != envelope.content_hash:
         raise _ControlNumberUsed
     if found.complete:
         raise _AlreadyProcessed(found.id)
-    return found.id, found.clock
+    return found.id, found.clock, False
 
 
 def _decide(ledger: Ledger, txn: Transaction, sender, clock: dt.datetime,

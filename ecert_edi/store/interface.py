@@ -221,6 +221,12 @@ class LedgerStore(Protocol):
         """Record a transmission in progress (its id); the same triple with other content is
         TransmissionConflict."""
 
+    def record_transmission(self, sender_type: str | None, sender_id: str | None,
+                            control_number: str | None, content_hash: str, clock: dt.datetime
+                            ) -> int:
+        """`begin_transmission` of a triple the caller's open write transaction looked for and
+        did not find (one statement fewer for a new transmission)."""
+
     def chunk(self, transmission: int, seq: int) -> KeptUnits | None:
         """The saved response part that holds unit `seq`, None when none does."""
 
@@ -237,6 +243,10 @@ class LedgerStore(Protocol):
     def complete_transmission(self, transmission: int, parts: Iterable[str]) -> bool:
         """Keep the whole response and mark the transmission complete; False, changing nothing,
         when it was complete already."""
+
+    def keep_response(self, transmission: int, parts: Iterable[str]) -> None:
+        """`complete_transmission` of one recorded in the caller's open write transaction,
+        none of its response saved in parts: neither re-checked nor any part dropped."""
 
     def response(self, transmission: int) -> Iterator[str]:
         """The response of a complete transmission, in parts, as first written."""

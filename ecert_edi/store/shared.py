@@ -155,6 +155,16 @@ class SharedStore:
                                        content_hash, clock, self._inserted)
 
     @guarded
+    def record_transmission(self, sender_type: str | None, sender_id: str | None,
+                            control_number: str | None, content_hash: str, clock: dt.datetime
+                            ) -> int:
+        """`begin_transmission` of a triple the caller's open write looked for and did not
+        find: recorded without looking again."""
+        with self.write():
+            return transmissions.record(self.sql, sender_type, sender_id, control_number,
+                                        content_hash, clock, self._inserted)
+
+    @guarded
     def chunk(self, transmission: int, seq: int) -> KeptUnits | None:
         """The saved response part holding unit `seq` of a transmission, None when none does."""
         return transmissions.chunk(self.sql, transmission, seq)
@@ -197,6 +207,13 @@ class SharedStore:
         first produced is never replaced)."""
         with self.write():
             return transmissions.complete(self.sql, transmission, parts)
+
+    @guarded
+    def keep_response(self, transmission: int, parts: Iterable[str]) -> None:
+        """`complete_transmission` of one recorded in the caller's open write that saved no
+        part of its response: no one else can have completed it, nothing is to be dropped."""
+        with self.write():
+            transmissions.keep(self.sql, transmission, parts)
 
     @guarded
     def response(self, transmission: int) -> Iterator[str]:

@@ -52,6 +52,13 @@ def begin(conn, sender_type: str | None, sender_id: str | None, control_number: 
                 " was used before with other content"
             )
         return found.id
+    return record(conn, sender_type, sender_id, control_number, content_hash, clock, inserted)
+
+
+def record(conn, sender_type: str | None, sender_id: str | None, control_number: str | None,
+           content_hash: str, clock: dt.datetime, inserted) -> int:
+    """A new transmission's id: one the caller looked for in its open write and did not find
+    (another with its triple breaks the UNIQUE constraint, never goes unnoticed)."""
     return inserted(
         "INSERT INTO transmissions (sender_type, sender_id, control_number, content_hash,"
         " clock, status, created) VALUES (?, ?, ?, ?, ?, 'in-progress', ?)",
@@ -114,12 +121,18 @@ def complete(conn, transmission: int, parts: Iterable[str]) -> bool:
     # the saved parts go first: the pages they free are the ones the whole response is
     # written into, so no free pages are left behind for the file to carry
     conn.execute("DELETE FROM response_chunks WHERE transmission_id = ?", (transmission,))
+    keep(conn, transmission, parts)
+    return True
+
+
+def keep(conn, transmission: int, parts: Iterable[str]) -> None:
+    """Keep the whole response of a transmission recorded in the caller's open write, none of
+    its parts saved (nothing to re-check, nothing to drop), and mark it complete."""
     conn.executemany(
         "INSERT INTO responses (transmission_id, part, text) VALUES (?, ?, ?)",
         ((transmission, part, text) for part, text in enumerate(parts, start=1)),
     )
     finish(conn, transmission)
-    return True
 
 
 def response(conn, transmission: int) -> Iterator[str]:
