@@ -7,7 +7,8 @@ is the first (`ABI`); an X12 binding is one more module implementing `Binding`.
 Conditions come out of a binding already placed: each domain `Record` it yields carries the
 column of each of its fields (`Record.columns`), so a rule names a field and the binding's place
 for it is used.  A binding reads its source twice (envelope, then transactions) from one `Source`
-(a path opened once, bytes, or a spooled stream), so both passes see the same content.
+(a path opened once, bytes, or a spooled stream), so both passes see the same content; it may
+keep a small source's events from the first pass for the second.
 """
 
 from __future__ import annotations
