@@ -58,7 +58,8 @@ def test_workers_on_several_hosts_share_one_ledger_and_charge_nothing_twice(
         postgres_database, tmp_path):
     """Five watchers, each on its own drop folder (as on hosts that share nothing but the
     database URL), draw on one certificate that covers half of what they are sent; two are
-    killed with SIGKILL inside a batch (applied, not committed) and started again.  Afterwards
+    killed with SIGKILL between a file's commit and its response put in place, and started
+    again.  Afterwards
     every file is answered once and archived once, the ledger checks out, the certificate's
     deductions are exactly the accepted entries' quantities, and no entry is charged twice."""
     url = postgres.schema_url(postgres_database)
@@ -67,16 +68,18 @@ def test_workers_on_several_hosts_share_one_ledger_and_charge_nothing_twice(
     roots = {filer: tmp_path / f"host-{filer}" for filer in FILERS}
     sent = {filer: deliver(root / "inbox", filer) for filer, root in roots.items()}
 
-    # the killed ones stop themselves inside their first batch, each holding the write lock
-    # while stopped: the others wait for it, as for any writer, and go on once it is gone
-    killed = {"B2X": "4", "E5W": "7"}
+    # each file is a transaction of its own where writers do not take turns: the killed ones
+    # stop themselves right after the commit of their Nth file, before its response is in place
+    # (the restart answers it with the response kept), the N-1 before it answered
+    killed = {"B2X": 4, "E5W": 7}
     for filer, pause in killed.items():
-        proc = watcher(roots[filer], url, pause=pause)
+        proc = watcher(roots[filer], url, pause=str(pause))
         _, status = os.waitpid(proc.pid, os.WUNTRACED)
         assert os.WIFSTOPPED(status), "the watcher ended before the group it stops at"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=DEADLINE)
-        assert [n for n in listing(roots[filer] / "outbox") if not n.startswith(".")] == []
+        assert sorted(n for n in listing(roots[filer] / "outbox") if not n.startswith(".")) \
+            == [f"{name}.resp" for name in sent[filer][:pause - 1]]
     running = {filer: watcher(root, url) for filer, root in roots.items()}
     for filer, proc in running.items():
         _, err = proc.communicate(timeout=DEADLINE * 4)

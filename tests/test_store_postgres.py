@@ -1,4 +1,4 @@
-"""What the PostgreSQL store adds: URLs and schemas, opening, the write lock, snapshots, copies."""
+"""What the PostgreSQL store adds: URLs and schemas, opening, row locks and clashes, snapshots, copies."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ import time
 
 import postgres
 import pytest
-from txn_builders import CERT, CLOCK, FILER, GOV_AU, certificate, entry, ledger_of
+from txn_builders import CERT, CLOCK, FILER, GOV_AU, certificate, e1, entry, entry_number, ledger_of
 
-from ecert_edi.store import Change, StoreBusy, StoreError, StoreMissing, open_store
+from ecert_edi.store import (
+    Change,
+    StoreBusy,
+    StoreConflict,
+    StoreError,
+    StoreMissing,
+    open_store,
+)
 from ecert_edi.store.environments import PRODUCTION, TEST, Ledgers, environment_target
 from ecert_edi.store.postgres import target
 
@@ -109,7 +116,7 @@ def test_many_processes_opening_a_new_ledger_at_once_build_it_once(url):
         assert s.conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
 
 
-def test_writers_take_turns_and_a_snapshot_waits_for_none(url):
+def test_writers_of_one_certificate_take_turns_and_a_snapshot_waits_for_none(url):
     first, second, reader = open_store(url), open_store(url, timeout=5), open_store(url)
     try:
         registered(first)
@@ -123,8 +130,8 @@ def test_writers_take_turns_and_a_snapshot_waits_for_none(url):
 
             waiting = threading.Thread(target=other_writer)
             waiting.start()
-            time.sleep(0.3)
-            assert done == []  # held at the lock
+            waiting.join(0.3)
+            assert done == []  # held at the certificate's row
             with reader.read():  # a reader neither waits nor sees the uncommitted group
                 assert reader.certificate(*KEY).balance == 2_500_000
         waiting.join(10)
@@ -134,11 +141,70 @@ def test_writers_take_turns_and_a_snapshot_waits_for_none(url):
             s.close()
 
 
-def test_a_writer_held_past_its_wait_is_busy(url):
+def test_writers_of_other_certificates_go_on_side_by_side(url):
+    first, second = open_store(url), open_store(url, timeout=5)
+    try:
+        registered(first)
+        other = ("AU", "AU2026-000456")
+        assert ledger_of(first).apply_certificate(certificate("A", number=other[1]), GOV_AU,
+                                                  CLOCK).accepted
+        with first.write():
+            assert ledger_of(first).apply_entry(entry("A"), FILER, CLOCK).accepted
+            # while the first holds its certificate, the second draws on another one and
+            # commits: nothing of the ledger as a whole is locked
+            with second.write():
+                assert ledger_of(second).apply_entry(
+                    entry("A", number=entry_number(serial=2), lines=[e1(cert=other[1])]),
+                    FILER, CLOCK).accepted
+        assert first.certificate(*KEY).balance == 1_500_000
+        assert first.certificate(*other).balance == 1_500_000
+        assert first.check_ledger() == []
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_row_held_past_the_wait_is_busy(url):
     first, second = open_store(url), open_store(url, timeout=0.05)
     try:
-        with first.write(), pytest.raises(StoreBusy):
-            registered(second)
+        registered(first)
+        with first.write():
+            ledger_of(first).apply_entry(entry("A"), FILER, CLOCK)
+            with pytest.raises(StoreBusy) as raised, second.write():
+                second.certificate(*KEY)
+            assert not isinstance(raised.value, StoreConflict)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_two_writers_of_one_new_entry_clash_and_the_second_keeps_nothing(url):
+    first, second = open_store(url), open_store(url, timeout=5)
+    try:
+        registered(first)
+        other = ("AU", "AU2026-000456")
+        assert ledger_of(first).apply_certificate(certificate("A", number=other[1]), GOV_AU,
+                                                  CLOCK).accepted
+        clashed = []
+        with first.write():
+            assert ledger_of(first).apply_entry(entry("A"), FILER, CLOCK).accepted
+
+            def same_entry_on_another_certificate():
+                try:
+                    with second.write():
+                        ledger_of(second).apply_entry(entry("A", lines=[e1(cert=other[1])]),
+                                                      FILER, CLOCK)
+                except StoreConflict as exc:
+                    clashed.append(exc)
+
+            waiting = threading.Thread(target=same_entry_on_another_certificate)
+            waiting.start()
+            waiting.join(0.3)  # it waits at the entry's key until the first ends
+        waiting.join(10)
+        assert len(clashed) == 1
+        assert first.certificate(*KEY).balance == 1_500_000
+        assert first.certificate(*other).balance == 2_500_000  # nothing of the second kept
+        assert first.check_ledger() == []
     finally:
         first.close()
         second.close()
@@ -150,7 +216,7 @@ def test_a_balance_that_moved_since_the_decision_is_refused(store):
     decision = ledger_of(store).apply_entry(entry("A"), FILER, CLOCK)
     assert decision.accepted and store.certificate(*KEY).balance == 1_500_000
     # the same decision once more, as if made against the balance before it
-    with pytest.raises(StoreError, match="changed"):
+    with pytest.raises(StoreConflict, match="changed"):
         store.apply([Change(decision, CLOCK, {KEY: stale})])
     assert store.certificate(*KEY).balance == 1_500_000
     assert len(list(store.ledger(*KEY))) == 1

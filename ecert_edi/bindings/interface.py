@@ -64,7 +64,8 @@ class Binding(Protocol):
 
     def events(self, source) -> Iterator:
         """The second pass: Header, BatchStart, transactions, Stray, BatchEnd, Trailer events
-        (`ecert_edi.domain.events`), one transaction in memory at a time."""
+        (`ecert_edi.domain.events`), one transaction in memory at a time; each call reads the
+        source again from its start (a run that clashed with another writer is run again)."""
 
     def responder(self, envelope: Envelope, clock: dt.datetime) -> Responder: ...
 

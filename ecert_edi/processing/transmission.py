@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import os
 import signal
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from ecert_edi.domain.decision import Decision
 from ecert_edi.domain.events import BatchEnd, BatchStart, Header
 from ecert_edi.domain.transactions import Certificate, Entry, Envelope, Query, Transaction
 from ecert_edi.ledger import Ledger
-from ecert_edi.store.interface import LedgerStore, StoreBusy
+from ecert_edi.store.interface import LedgerStore, StoreBusy, StoreConflict
 
 # Inbound transactions applied per database commit: many share the cost of a durable commit and
 # are written together, and a group is short enough that other processes get their turn.  By
@@ -44,6 +45,10 @@ PAUSE_AFTER_GROUP = "ECERT_TEST_PAUSE_AFTER_GROUP"
 # How long a writer keeps trying to get the database while other writers hold it, in seconds,
 # beyond the store's own wait on each try.
 LOCK_PATIENCE = 600.0
+# How many times a transmission is run again after a commit group clashed with another writer's
+# (StoreConflict, where writers go on side by side): each run resumes from what is stored, so
+# a group is applied once whichever run commits it.
+RETRIES = 100
 
 
 @dataclass
@@ -91,9 +96,7 @@ def respond(data, store: LedgerStore, clock: dt.datetime, *, binding: Binding = 
         return
     sent = _Sent()
     try:
-        for part in _apply(source, envelope, ledger, clock, outcome, binding):
-            sent.add(part)
-            yield part
+        yield from _retried(source, envelope, ledger, clock, outcome, binding, sent)
     except _ControlNumberUsed:
         reuse = _reuse(envelope)
         outcome.transmission_rejected = True
@@ -135,6 +138,50 @@ def _control_number_reused(store: LedgerStore, envelope: Envelope) -> list[Condi
     if found is None or found.content_hash == envelope.content_hash:
         return []
     return [_reuse(envelope)]
+
+
+def _retried(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outcome: Outcome,
+             binding: Binding, sent: _Sent) -> Iterator[str]:
+    """`_apply`, run again when a commit group clashed with another writer's (StoreConflict:
+    nothing of the group was kept) or waited past the store's wait for a row another writer
+    held (StoreBusy, waited out for LOCK_PATIENCE), as a run killed there would be resumed: the
+    groups committed before are given again from their saved responses, so the new run's first
+    parts are the ones given already, and only what follows them is yielded.
+
+    A clash inside a transaction the caller opened is the caller's to run again, and a new run
+    whose first parts differ from those given (a query among them answered again, against
+    another moment's ledger) cannot take them back: both end as StoreConflict, the
+    transmission left to be resumed."""
+    store = ledger.store
+    waited, pause = 0.0, 0.05
+    for attempt in itertools.count(1):
+        parts = _apply(source, envelope, ledger, clock, outcome, binding)
+        try:
+            yield from _after(parts, sent, _GivenDiffers)
+            return
+        except _GivenDiffers:
+            raise
+        except StoreBusy as busy:
+            if store.in_transaction():
+                raise
+            if isinstance(busy, StoreConflict):
+                if attempt >= RETRIES:
+                    raise
+            else:  # a row another writer held past the store's wait: waited out as at BEGIN
+                if store.writers_take_turns or waited >= LOCK_PATIENCE:
+                    raise  # (writers that take turns waited at BEGIN: `writing`)
+                time.sleep(pause)
+                waited, pause = waited + pause, min(pause * 2, 2.0)
+            outcome.transactions = outcome.accepted = outcome.rejected = 0
+
+
+class _GivenDiffers(StoreConflict):
+    """A transmission run again after a clash gives a response that differs from the part
+    already given."""
+
+    def __init__(self) -> None:
+        super().__init__("the transmission was run again after a clash with another writer and"
+                         " its response differs from the part already given")
 
 
 def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outcome: Outcome,
@@ -395,6 +442,14 @@ def _rest_of_response(store: LedgerStore, transmission: int, sent: _Sent) -> Ite
         return
     with store.read():
         parts = list(store.response(transmission))
+    yield from _after(parts, sent, lambda: ResponseChanged(
+        "the stored response differs from the part already given", transmission))
+
+
+def _after(parts: Iterable[str], sent: _Sent, differs: Callable[[], Exception]
+           ) -> Iterator[str]:
+    """What `parts` hold after the first `sent.count` characters, which must be those sent
+    (else `differs()` is raised); what is yielded is added to `sent`."""
     skip, given = sent.count, hashlib.sha256()
     for part in parts:
         if skip:
@@ -404,10 +459,9 @@ def _rest_of_response(store: LedgerStore, transmission: int, sent: _Sent) -> Ite
             if skip:
                 continue
             if given.digest() != sent.digest.digest():
-                raise ResponseChanged("the stored response differs from the part already given",
-                                      transmission)
+                raise differs()
         if part:
+            sent.add(part)
             yield part
     if skip:
-        raise ResponseChanged("the stored response is shorter than the part already given",
-                              transmission)
+        raise differs()

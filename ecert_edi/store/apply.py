@@ -6,7 +6,7 @@ import sqlite3
 from typing import NamedTuple
 
 from ecert_edi.domain.state import CertificateState, Key
-from ecert_edi.store.interface import StoreError
+from ecert_edi.store.interface import StoreConflict
 from ecert_edi.store.rows import iso, stamp
 
 
@@ -133,7 +133,7 @@ def write_entries(conn: sqlite3.Connection, changes: list) -> None:
         "UPDATE certificates SET balance = ?, deducted = deducted + ?, restored = restored + ?,"
         " updated = ? WHERE country = ? AND number = ? AND balance = ?", plan.moves)
     if cur.rowcount != len(plan.moves):  # a rule decided on a balance no longer stored
-        raise StoreError(MOVED)
+        raise StoreConflict(MOVED)
 
 
 MOVED = "a certificate changed while its entries were applied"

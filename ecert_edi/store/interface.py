@@ -4,9 +4,12 @@ A store persists; it decides nothing.  It knows the domain's state and decisions
 but no rule and no binding.  `SQLiteStore` (store/sqlite.py) is the first implementation; another
 database is one more module implementing `LedgerStore`, with the same guarantees:
 
-- `write()` is one atomic, durable transaction that no other writer interleaves with (SQLite:
-  `BEGIN IMMEDIATE`); `unit()` is an atomic part of it, undone alone on an exception (a savepoint);
-  `read()` is one consistent snapshot.
+- `write()` is one atomic, durable transaction whose decisions no other writer can undercut:
+  writers take turns (SQLite: `BEGIN IMMEDIATE`; `writers_take_turns` True), or each holds the
+  rows it decides against until it commits and a clash with another writer is `StoreConflict`,
+  nothing of the transaction kept, to be run again (PostgreSQL: row locks, unique keys);
+  `unit()` is an atomic part of it, undone alone on an exception (a savepoint); `read()` is one
+  consistent snapshot.
 - `generation` changes whenever state read before may no longer be what is stored (another
   connection committed, or anything was rolled back), so the ledger service may keep what it read.
 - `apply(changes)` writes a group of accepted decisions inside the caller's transaction: each
@@ -43,6 +46,7 @@ __all__ = [
     "LedgerRow",
     "LedgerStore",
     "StoreBusy",
+    "StoreConflict",
     "StoreError",
     "StoreMissing",
     "TransmissionConflict",
@@ -60,6 +64,12 @@ class StoreMissing(StoreError):
 
 class StoreBusy(StoreError):
     """Another writer held the database past the wait allowed; trying again later may succeed."""
+
+
+class StoreConflict(StoreBusy):
+    """Another writer's transaction clashed with this one (a row both wrote, a deadlock, a
+    serialisation failure): nothing of this transaction was kept, and running it again from
+    the start, against what is stored then, may succeed."""
 
 
 class TransmissionConflict(StoreError):
@@ -168,6 +178,15 @@ class LedgerStore(Protocol):
     @property
     def generation(self) -> int:
         """Changes whenever what was read before may no longer be what is stored."""
+
+    writers_take_turns: bool
+    """True when a write waits for every other writer to finish (SQLite); False when writers
+    go on side by side and a clash is StoreConflict (PostgreSQL): one transaction then covers
+    no more than the caller can run again."""
+
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on this store (a conflict inside one the caller
+        opened ends it: only the caller can run it again)."""
 
     def close(self) -> None: ...
 

@@ -119,21 +119,25 @@ def certificates_where(
         yield certificate_state(row)
 
 
-def entry(conn: sqlite3.Connection, entry_number: str) -> EntryState | None:
-    return entries(conn, (entry_number,)).get(entry_number)
+def entry(conn: sqlite3.Connection, entry_number: str, lock: str = "") -> EntryState | None:
+    return entries(conn, (entry_number,), lock).get(entry_number)
 
 
-def entries(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, EntryState]:
+def entries(conn: sqlite3.Connection, numbers: Iterable[str], lock: str = ""
+            ) -> dict[str, EntryState]:
     """The entries on file among `numbers`, with their lines: two statements a few hundred
-    numbers (a commit group's look-ups in one go, not two statements an entry)."""
-    wanted = list(dict.fromkeys(numbers))
+    numbers (a commit group's look-ups in one go, not two statements an entry).  `lock` is a
+    locking clause for the entries read (PostgreSQL's writers), taken in entry number order so
+    that two writers never wait for each other in turn."""
+    wanted = sorted(set(numbers)) if lock else list(dict.fromkeys(numbers))
     found: dict[str, EntryState] = {}
     for start in range(0, len(wanted), _IN_BATCH):
         part = wanted[start:start + _IN_BATCH]
         marks = ",".join("?" * len(part))
         heads = conn.execute(
             "SELECT entry_number, ior, entry_date, port, entry_type, status FROM entries"
-            f" WHERE entry_number IN ({marks})", part).fetchall()
+            f" WHERE entry_number IN ({marks})"
+            + (f" ORDER BY entry_number {lock}" if lock else ""), part).fetchall()
         if not heads:
             continue
         lines: dict[str, list[EntryLine]] = {}

@@ -37,6 +37,7 @@ class SharedStore:
     conn: object
     sql: object
     tx: object
+    writers_take_turns = True  # SQLite's BEGIN IMMEDIATE; PostgreSQL says otherwise
 
     def _inserted(self, sql: str, params: tuple) -> int:
         raise NotImplementedError
@@ -56,13 +57,16 @@ class SharedStore:
 
     # -- transactions ----------------------------------------------------------------------------
     def write(self) -> AbstractContextManager[None]:
-        """A write transaction that no other writer interleaves with, rolled back on an
-        exception."""
+        """A write transaction no other writer can undercut (store/interface.py), rolled back
+        on an exception."""
         return self.tx.write()
 
     def read(self) -> AbstractContextManager[None]:
         """A read transaction: one consistent snapshot of the database."""
         return self.tx.read()
+
+    def in_transaction(self) -> bool:
+        return self.tx.in_transaction()
 
     def unit(self) -> AbstractContextManager[None]:
         """A savepoint for one inbound transaction, rolled back on an exception."""

@@ -21,11 +21,13 @@ def _record(row: tuple) -> TransmissionRecord:
     )
 
 
-def find(conn, sender_type: str | None, sender_id: str | None, control_number: str | None
-         ) -> TransmissionRecord | None:
+def find(conn, sender_type: str | None, sender_id: str | None, control_number: str | None,
+         lock: str = "") -> TransmissionRecord | None:
+    """The transmission of a triple; `lock` a locking clause (PostgreSQL's writers): a writer
+    working on a transmission holds it, so another waits and then sees what it did."""
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM transmissions"
-        " WHERE sender_type = ? AND sender_id = ? AND control_number = ?",
+        f" WHERE sender_type = ? AND sender_id = ? AND control_number = ? {lock}",
         (sender_type or "", sender_id or "", control_number or ""),
     ).fetchone()
     return _record(row) if row is not None else None
@@ -106,9 +108,9 @@ def finish(conn, transmission: int) -> None:
     conn.execute("UPDATE transmissions SET status = 'complete' WHERE id = ?", (transmission,))
 
 
-def is_complete(conn, transmission: int) -> bool:
+def is_complete(conn, transmission: int, lock: str = "") -> bool:
     row = conn.execute(
-        "SELECT status FROM transmissions WHERE id = ?", (transmission,)
+        f"SELECT status FROM transmissions WHERE id = ? {lock}", (transmission,)
     ).fetchone()
     return row is not None and row[0] == "complete"
 

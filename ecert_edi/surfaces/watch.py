@@ -36,7 +36,7 @@ from ecert_edi.processing.files import (
 )
 from ecert_edi.processing.interchange_file import InterchangeOutcome, X12Missing
 from ecert_edi.store import LedgerStore, StoreBusy, StoreError, open_store
-from ecert_edi.store.environments import Ledgers
+from ecert_edi.store.environments import PRODUCTION, Ledgers
 from ecert_edi.surfaces.log import file_line, interchange_line
 
 log = logging.getLogger("ecert.watch")
@@ -223,10 +223,16 @@ class Watcher:
         self.folders = Folders(Path(root))
         if isinstance(store, Ledgers):
             self.routed: Routed | None = Routed(store)
+            one = store.store(PRODUCTION)  # both environments' ledgers are of one database
         else:
             self.routed = None
-            self.store = store
+            self.store = one = store
             self.ledger = Ledger(store)  # kept across files, like the store
+        # A batch is one transaction: where writers do not take turns, a clash with another
+        # writer would undo every file of it, and batches holding many certificates' rows at
+        # once wait for each other in turn; each file is then its own transaction, which a
+        # clash runs again alone (processing/transmission.py).
+        self._batching = one.writers_take_turns
         self.clock = clock
         self.stop = stop or threading.Event()
         self.tally = Tally()
@@ -436,7 +442,7 @@ class Watcher:
         claim = _Claimed(fd, claimed, name, numbered(name, claimed_number(claimed.name) or 0),
                          clock)
         size = os.fstat(fd).st_size
-        if size > BATCH_FILE_BYTES or is_x12(os.pread(fd, ISA_LENGTH, 0)):
+        if not self._batching or size > BATCH_FILE_BYTES or is_x12(os.pread(fd, ISA_LENGTH, 0)):
             # X12 interchanges (several answers each) and long files are answered alone, in
             # the order they came: the batch before them
             self._answer_batch()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from ecert_edi.store.apply import MOVED, UPSERT_ENTRY, plan_entries
-from ecert_edi.store.interface import StoreError
+from ecert_edi.store.interface import StoreConflict
 from ecert_edi.store.postgres.rows import Qmark
 
 _LINES = ("COPY entry_lines (entry_number, line_number, country, certificate, hts, quantity,"
@@ -28,7 +28,7 @@ RETURNING c.country
 
 def write_entries(conn: psycopg.Connection, changes: list) -> None:
     """The rows of `plan_entries`: the entries by upsert (psycopg's pipeline), the lines and
-    ledger rows by COPY, the balances by one conditional UPDATE; StoreError when a balance
+    ledger rows by COPY, the balances by one conditional UPDATE; StoreConflict when a balance
     is no longer the one the group was decided against."""
     plan = plan_entries(changes)
     Qmark(conn).executemany(UPSERT_ENTRY, plan.entries)
@@ -44,4 +44,4 @@ def write_entries(conn: psycopg.Connection, changes: list) -> None:
         if plan.moves:
             cur.execute(_MOVE, [list(column) for column in zip(*plan.moves, strict=True)])
             if len(cur.fetchall()) != len(plan.moves):
-                raise StoreError(MOVED)
+                raise StoreConflict(MOVED)

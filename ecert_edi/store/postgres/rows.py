@@ -48,26 +48,34 @@ _WITH_TARIFFS = (
 )
 
 
-def certificate(conn: psycopg.Connection, key: Key, with_tariffs: bool = True
+# what a writer reads it holds until it commits: a balance it decides against cannot move under
+# it; NO KEY: the ledger rows and lines other writers add still check their keys against it
+LOCK = "FOR NO KEY UPDATE"
+
+
+def certificate(conn: psycopg.Connection, key: Key, with_tariffs: bool = True, lock: str = ""
                 ) -> CertificateState | None:
     if not with_tariffs:
         row = conn.execute(f"SELECT {rows.CERTIFICATE_COLUMNS} FROM certificates"
-                           " WHERE country = %s AND number = %s", key).fetchone()
+                           f" WHERE country = %s AND number = %s {lock}", key).fetchone()
         return rows.certificate_state(row) if row is not None else None
-    row = conn.execute(f"{_WITH_TARIFFS} WHERE c.country = %s AND c.number = %s", key).fetchone()
+    row = conn.execute(f"{_WITH_TARIFFS} WHERE c.country = %s AND c.number = %s"
+                       f" {lock and lock + ' OF c'}", key).fetchone()
     return rows.certificate_state(row[:-1], row[-1]) if row is not None else None
 
 
-def certificates(conn: psycopg.Connection, keys) -> dict[Key, CertificateState]:
+def certificates(conn: psycopg.Connection, keys, lock: str = "") -> dict[Key, CertificateState]:
     """The certificates on file among `keys`, with their tariff lists, in one statement (the
-    keys as two arrays, joined to the certificates' key)."""
+    keys as two arrays, joined to the certificates' key); with `lock`, locked in key order, so
+    two writers never wait for each other in turn."""
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return {}
     found = {}
     for row in conn.execute(
         f"{_WITH_TARIFFS} JOIN unnest(%s::text[], %s::text[]) AS k (country, number)"
-        " ON c.country = k.country AND c.number = k.number",
+        " ON c.country = k.country AND c.number = k.number"
+        + (f" ORDER BY c.country, c.number {lock} OF c" if lock else ""),
         ([k[0] for k in wanted], [k[1] for k in wanted]),
     ):
         cert = rows.certificate_state(row[:-1], row[-1])

@@ -10,11 +10,17 @@ import psycopg
 from psycopg import sql
 from psycopg.types.numeric import IntLoader
 
-from ecert_edi.domain.state import CertificateState
-from ecert_edi.store import rows
+from ecert_edi.domain.state import CertificateState, EntryState
+from ecert_edi.store import rows, transmissions
 from ecert_edi.store.connection import DEFAULT_TIMEOUT
 from ecert_edi.store.guard import guarded
-from ecert_edi.store.interface import Change, LedgerRow, StoreError, StoreMissing
+from ecert_edi.store.interface import (
+    Change,
+    LedgerRow,
+    StoreError,
+    StoreMissing,
+    TransmissionRecord,
+)
 from ecert_edi.store.postgres import audit, copy, schema, target
 from ecert_edi.store.postgres import rows as prows
 from ecert_edi.store.postgres.apply import write_entries
@@ -25,12 +31,16 @@ from ecert_edi.store.shared import SharedStore
 class PostgresStore(SharedStore):
     """One ledger in a schema of a PostgreSQL database: the LedgerStore of store/interface.py.
 
-    The guarantees are the SQLite store's.  `write()` is a READ COMMITTED transaction that first
-    takes the ledger's advisory lock, so writers take turns as under BEGIN IMMEDIATE; `unit()`
-    is a savepoint in it; `read()` is a REPEATABLE READ READ ONLY snapshot that waits for no
+    The guarantees are the SQLite store's, but writers do not take turns: `write()` is a READ
+    COMMITTED transaction in which every certificate, entry and transmission read is locked
+    (FOR NO KEY UPDATE) until it commits, so what it decides against cannot move under it, and
+    a clash with another writer is StoreConflict (nothing kept, to be run again); `unit()` is a
+    savepoint in it; `read()` is a REPEATABLE READ READ ONLY snapshot that waits for no
     writer.  Every call joins the caller's open transaction, or runs in one of its own.  What
     PostgreSQL does as SQLite does is store/shared.py's; here is what is PostgreSQL's own.
     """
+
+    writers_take_turns = False
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT, create: bool = True):
         """Open the ledger a `postgresql://` URL names (`?schema=` picks its schema, default
@@ -62,12 +72,14 @@ class PostgresStore(SharedStore):
             raise
 
     def _open(self, create: bool) -> None:
-        """Recognise the ledger from a snapshot; build or migrate it under the write lock (two
-        processes opening a new ledger at once: the second finds it built)."""
+        """Recognise the ledger from a snapshot; build or migrate it under the ledger's
+        advisory lock (two processes opening a new ledger at once: the second finds it
+        built)."""
         with self.tx.read():
             if self._looked(create) == schema.LATEST:
                 return
         with self.tx.write():
+            self.tx.lock_ledger()
             current = self._looked(create)
             if current == schema.LATEST:
                 return
@@ -108,10 +120,14 @@ class PostgresStore(SharedStore):
             (version,) = self.conn.execute("SELECT max(version) FROM schema_version").fetchone()
         return schema.recognise({t: frozenset(c) for t, c in found.items()}, version, where)
 
+    def _lock(self) -> str:
+        """The locking clause of what a write reads (none in a snapshot)."""
+        return prows.LOCK if self.tx.writing() else ""
+
     @guarded
     def certificate(self, country: str, number: str, *, tariffs: bool = True
                     ) -> CertificateState | None:
-        return prows.certificate(self.conn, (country, number), tariffs)
+        return prows.certificate(self.conn, (country, number), tariffs, self._lock())
 
     @guarded
     def all_certificates(self) -> Iterator[CertificateState]:
@@ -123,7 +139,25 @@ class PostgresStore(SharedStore):
     @guarded
     def certificates(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
                                                                    CertificateState]:
-        return prows.certificates(self.conn, keys)
+        return prows.certificates(self.conn, keys, self._lock())
+
+    @guarded
+    def entry(self, entry_number: str) -> EntryState | None:
+        return rows.entry(self.sql, entry_number, self._lock())
+
+    @guarded
+    def entries(self, entry_numbers: Iterable[str]) -> dict[str, EntryState]:
+        return rows.entries(self.sql, entry_numbers, self._lock())
+
+    @guarded
+    def find_transmission(self, sender_type: str | None, sender_id: str | None,
+                          control_number: str | None) -> TransmissionRecord | None:
+        return transmissions.find(self.sql, sender_type, sender_id, control_number,
+                                  self._lock())
+
+    @guarded
+    def transmission_complete(self, transmission: int) -> bool:
+        return transmissions.is_complete(self.sql, transmission, self._lock())
 
     @guarded
     def usage(self, country: str, number: str) -> Iterator[tuple]:

@@ -1,4 +1,4 @@
-"""Write transactions serialised by an advisory lock, read snapshots and savepoints on one connection."""
+"""Write transactions that lock the rows they decide on, read snapshots and savepoints on one connection."""
 
 from __future__ import annotations
 
@@ -8,20 +8,22 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import errors
 
-from ecert_edi.store.interface import StoreBusy, StoreError
+from ecert_edi.store.interface import StoreBusy, StoreConflict, StoreError
 from ecert_edi.store.nesting import Nesting
 
-# what another session holding what this one waits for, or a conflict the server resolved by
-# cancelling this one, says: trying again later may succeed
-_BUSY = (errors.LockNotAvailable, errors.DeadlockDetected, errors.SerializationFailure,
-         errors.QueryCanceled)
+# a clash with another writer the server resolved by failing this transaction: nothing of it
+# is kept, and running it again from the start may succeed (the unique keys of entries, lines,
+# transmissions and saved responses make two writers of the same thing clash, never both win)
+_CONFLICT = (errors.SerializationFailure, errors.DeadlockDetected, errors.UniqueViolation)
+# another session held what this one waited for past the wait allowed
+_BUSY = (errors.LockNotAvailable, errors.QueryCanceled)
+# Writers go on side by side: each locks the rows it decides on (store/postgres/rows.py) until it
+# commits, so a balance it read cannot move under it, and the server serialises writers per
+# certificate, not per ledger.  Readers never wait (REPEATABLE READ snapshots).
 WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
 READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-# One transaction-level advisory lock a ledger (its schema), taken at the start of every write
-# transaction: writers of one ledger take turns, as SQLite's BEGIN IMMEDIATE makes them, so a
-# commit group decides against balances no other writer can move before it commits, and the
-# re-check of a transmission at each group sees every group another process committed.
-# Readers never wait for it (REPEATABLE READ snapshots).
+# One transaction-level advisory lock a ledger (its schema), taken only to build or migrate it,
+# so two processes opening a new ledger at once do not both build it.
 LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s))"
 
 
@@ -40,15 +42,25 @@ class Transactions(Nesting):
         self._mode: str | None = None  # WRITE or READ while a transaction is open
         # No counter on the server says whether anyone committed since this connection last
         # looked (SQLite's data_version): each new transaction is a new generation, and so is
-        # every rollback.  Inside one write transaction no other writer commits (the lock).
+        # every rollback.  Inside one write transaction what it read is locked until it ends.
 
     def failure(self, exc: psycopg.Error) -> StoreError:
+        if isinstance(exc, _CONFLICT):
+            return StoreConflict(f"database {self.shown}: {exc}")
         if isinstance(exc, _BUSY):
             return StoreBusy(f"database {self.shown}: {exc}")
         return StoreError(f"database {self.shown}: {exc}")
 
     def in_transaction(self) -> bool:
         return self._mode is not None
+
+    def writing(self) -> bool:
+        """Whether a write transaction is open: what is read in it is locked for it."""
+        return self._mode == WRITE
+
+    def lock_ledger(self) -> None:
+        """The ledger's advisory lock, held until the open write transaction ends."""
+        self.conn.execute(LOCK, (self.lock_name,))
 
     def execute(self, statement: str) -> psycopg.Cursor:
         return self.conn.execute(statement)
@@ -67,8 +79,6 @@ class Transactions(Nesting):
         self.generation += 1
         try:
             self.conn.execute(begin)
-            if begin == WRITE:
-                self.conn.execute(LOCK, (self.lock_name,))
         except psycopg.Error as exc:
             self._safely_rolled_back()
             raise self.failure(exc) from exc
