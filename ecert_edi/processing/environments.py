@@ -27,7 +27,7 @@ class Routed:
         self._services: dict[str, Ledger] = {}
 
     def process_file(self, path, out_dir: Path | str, clock: dt.datetime,
-                     response: Path | None = None) -> Outcome:
+                     response: Path | None = None, *, clean: bool = True) -> Outcome:
         """`process_file` on the ledger the file's A record names (production when unreadable).
 
         The file is opened once: the environment and the transmission are read from the same
@@ -39,7 +39,8 @@ class Routed:
         except BaseException:
             source.close()
             raise
-        return process_file(source, store, out_dir, clock, response=response, ledger=ledger)
+        return process_file(source, store, out_dir, clock, response=response, ledger=ledger,
+                            clean=clean)
 
     def route(self, source: Source) -> tuple[LedgerStore, Ledger]:
         """The store of the environment an open file's A record names (production when
@@ -53,14 +54,14 @@ class Routed:
 
     def answer(self, path, out_dir: Path | str, clock: dt.datetime, *,
                response: Path | None = None, base: Path | None = None,
-               x12: bool = True) -> Outcome | InterchangeOutcome:
+               x12: bool = True, clean: bool = True) -> Outcome | InterchangeOutcome:
         """An inbound file answered: an X12 interchange (x12-binding.md 6: `base` + `.ta1`,
         `.999`/`.997`, `.resp`; `base` defaults to `out_dir/<name>`) when `x12` and its first
         bytes say so, else an ABI transmission (`process_file` above).  Both read from one open
-        file, the one looked at."""
+        file, the one looked at.  `clean` as for `stage_response`."""
         source = as_source(path)
         if x12 and is_interchange(source):
             with source:
                 return process_interchange(
                     source, self.ledgers, base or Path(out_dir) / Path(source.name).name, clock)
-        return self.process_file(source, out_dir, clock, response=response)
+        return self.process_file(source, out_dir, clock, response=response, clean=clean)

@@ -38,14 +38,15 @@ class StagedResponse:
 
 def process_file(path, store: LedgerStore, out_dir: Path | str, clock: dt.datetime,
                  response: Path | None = None, *, ledger: Ledger | None = None,
-                 binding: Binding = ABI) -> Outcome:
+                 binding: Binding = ABI, clean: bool = True) -> Outcome:
     """Process one inbound file and write its response atomically; rejections are answers.
 
     Temporaries a killed run left for the same response are removed first (never one a live
-    process is still writing); an interrupted write removes its own.
+    process is still writing), unless `clean` is False (see `stage_response`); an interrupted
+    write removes its own.
     """
     return stage_response(path, store, out_dir, clock, response, ledger=ledger,
-                          binding=binding).publish()
+                          binding=binding, clean=clean).publish()
 
 
 def stage_response(path, store: LedgerStore, out_dir: Path | str, clock: dt.datetime,

@@ -119,45 +119,42 @@ def certificates_where(
         yield certificate_state(row)
 
 
-def entry(conn: sqlite3.Connection, entry_number: str, lock: str = "") -> EntryState | None:
-    return entries(conn, (entry_number,), lock).get(entry_number)
+def entry(conn: sqlite3.Connection, entry_number: str) -> EntryState | None:
+    return entries(conn, (entry_number,)).get(entry_number)
 
 
-def entries(conn: sqlite3.Connection, numbers: Iterable[str], lock: str = ""
-            ) -> dict[str, EntryState]:
+ENTRY_HEADS = "SELECT entry_number, ior, entry_date, port, entry_type, status FROM entries"
+ENTRY_LINES = ("SELECT entry_number, line_number, country, certificate, hts, quantity, unit"
+               " FROM entry_lines")
+
+
+def entries(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, EntryState]:
     """The entries on file among `numbers`, with their lines: two statements a few hundred
-    numbers (a commit group's look-ups in one go, not two statements an entry).  `lock` is a
-    locking clause for the entries read (PostgreSQL's writers), taken in entry number order so
-    that two writers never wait for each other in turn."""
-    wanted = sorted(set(numbers)) if lock else list(dict.fromkeys(numbers))
+    numbers (a commit group's look-ups in one go, not two statements an entry)."""
+    wanted = list(dict.fromkeys(numbers))
     found: dict[str, EntryState] = {}
     for start in range(0, len(wanted), _IN_BATCH):
         part = wanted[start:start + _IN_BATCH]
         marks = ",".join("?" * len(part))
-        heads = conn.execute(
-            "SELECT entry_number, ior, entry_date, port, entry_type, status FROM entries"
-            f" WHERE entry_number IN ({marks})"
-            + (f" ORDER BY entry_number {lock}" if lock else ""), part).fetchall()
-        if not heads:
-            continue
-        lines: dict[str, list[EntryLine]] = {}
-        for number, *line in conn.execute(
-            "SELECT entry_number, line_number, country, certificate, hts, quantity, unit"
-            f" FROM entry_lines WHERE entry_number IN ({','.join('?' * len(heads))})"
-            " ORDER BY entry_number, line_number", [h[0] for h in heads],
-        ):
-            lines.setdefault(number, []).append(EntryLine(*line))
-        for number, ior, entry_date, port, entry_type, status in heads:
-            found[number] = EntryState(
-                entry_number=number,
-                ior=ior,
-                entry_date=day(entry_date),
-                port=port,
-                entry_type=entry_type,
-                lines=tuple(lines.get(number, ())),
-                cancelled=status == "cancelled",
-            )
+        heads = conn.execute(f"{ENTRY_HEADS} WHERE entry_number IN ({marks})", part).fetchall()
+        if heads:
+            lines = conn.execute(
+                f"{ENTRY_LINES} WHERE entry_number IN ({','.join('?' * len(heads))})"
+                " ORDER BY entry_number, line_number", [h[0] for h in heads])
+            found.update(entry_states(heads, lines))
     return found
+
+
+def entry_states(heads: Iterable[tuple], lines: Iterable[tuple]) -> dict[str, EntryState]:
+    """Entries from their ENTRY_HEADS rows and the ENTRY_LINES rows of them (in line order)."""
+    of: dict[str, list[EntryLine]] = {}
+    for number, *line in lines:
+        of.setdefault(number, []).append(EntryLine(*line))
+    return {number: EntryState(entry_number=number, ior=ior, entry_date=day(entry_date),
+                               port=port, entry_type=entry_type,
+                               lines=tuple(of.get(number, ())),
+                               cancelled=status == "cancelled")
+            for number, ior, entry_date, port, entry_type, status in heads}
 
 
 def ledger_row(row: tuple) -> LedgerRow:

@@ -469,13 +469,15 @@ class Watcher:
         try:
             sync_dir(self.folders.processing)  # its number is durable before any response
             if self.routed is not None:
+                # the outbox's abandoned temporaries are cleared once a pass (`recover`)
                 outcome = self.routed.answer(claimed, self.folders.outbox, clock,
-                                             response=response, base=self.folders.outbox / answer)
+                                             response=response, base=self.folders.outbox / answer,
+                                             clean=False)
                 if isinstance(outcome, InterchangeOutcome):
                     interchange = outcome
             else:
                 outcome = process_file(claimed, self.store, self.folders.outbox, clock,
-                                       response=response, ledger=self.ledger)
+                                       response=response, ledger=self.ledger, clean=False)
         except Exception as exc:  # noqa: BLE001 - sorted by _not_answered
             self._not_answered(claimed, name, exc)
             return

@@ -34,8 +34,9 @@ def write_entries(conn: psycopg.Connection, changes: list) -> None:
     Qmark(conn).executemany(UPSERT_ENTRY, plan.entries)
     with conn.cursor() as cur:
         if plan.cleared:
+            # planned at each call (as prows.entries): not by the plan of a new, small ledger
             cur.execute("DELETE FROM entry_lines WHERE entry_number = ANY(%s)",
-                        ([n for (n,) in plan.cleared],))
+                        ([n for (n,) in plan.cleared],), prepare=False)
         for statement, rows in ((_LINES, plan.lines), (_ACTIVITIES, plan.activities)):
             if rows:
                 with cur.copy(statement) as copy:

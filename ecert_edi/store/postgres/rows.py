@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import psycopg
 
-from ecert_edi.domain.state import CertificateState, Key
+from ecert_edi.domain.state import CertificateState, EntryState, Key
 from ecert_edi.store import rows
 from ecert_edi.store.interface import LedgerRow
 
@@ -81,6 +81,24 @@ def certificates(conn: psycopg.Connection, keys, lock: str = "") -> dict[Key, Ce
         cert = rows.certificate_state(row[:-1], row[-1])
         found[cert.key] = cert
     return found
+
+
+def entries(conn: psycopg.Connection, numbers, lock: str = "") -> dict[str, EntryState]:
+    """The entries on file among `numbers`, with their lines, in two statements (the numbers
+    as one array); with `lock`, locked in number order.  Planned at each call, not prepared: a
+    plan made while the ledger was new and small would go on scanning every entry once it is
+    large, where the server would now choose the index."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    heads = conn.execute(f"{rows.ENTRY_HEADS} WHERE entry_number = ANY(%s::text[])"
+                         f" ORDER BY entry_number {lock}", (wanted,), prepare=False).fetchall()
+    if not heads:
+        return {}
+    lines = conn.execute(f"{rows.ENTRY_LINES} WHERE entry_number = ANY(%s::text[])"
+                         " ORDER BY entry_number, line_number", ([h[0] for h in heads],),
+                         prepare=False)
+    return rows.entry_states(heads, lines)
 
 
 def streamed(conn: psycopg.Connection, sql: str, params) -> Iterator[tuple]:

@@ -143,11 +143,11 @@ class PostgresStore(SharedStore):
 
     @guarded
     def entry(self, entry_number: str) -> EntryState | None:
-        return rows.entry(self.sql, entry_number, self._lock())
+        return prows.entries(self.conn, (entry_number,), self._lock()).get(entry_number)
 
     @guarded
     def entries(self, entry_numbers: Iterable[str]) -> dict[str, EntryState]:
-        return rows.entries(self.sql, entry_numbers, self._lock())
+        return prows.entries(self.conn, entry_numbers, self._lock())
 
     @guarded
     def find_transmission(self, sender_type: str | None, sender_id: str | None,
