@@ -15,7 +15,7 @@ from test_watch import CLOCK, CLOCK_TEXT, DEADLINE, ECERT, SPEC, entry_file, lis
 from ecert_edi.bindings.abi.reading import parse_file
 from ecert_edi.domain.transactions import Response
 from ecert_edi.processing.environments import Routed
-from ecert_edi.processing.transmission import PAUSE_AFTER_GROUP
+from ecert_edi.processing.transmission import PAUSE_AFTER_GROUP, PAUSE_BEFORE_COMMIT
 from ecert_edi.store import open_store
 from ecert_edi.store.environments import TEST, Ledgers, environment_target
 
@@ -37,8 +37,8 @@ def deliver(inbox: Path, filer: str) -> list[str]:
     return names
 
 
-def watcher(root: Path, url: str, *, pause: str | None = None) -> subprocess.Popen:
-    env = {**os.environ, PAUSE_AFTER_GROUP: pause} if pause else None
+def watcher(root: Path, url: str, *, pause: tuple[str, int] | None = None) -> subprocess.Popen:
+    env = {**os.environ, pause[0]: str(pause[1])} if pause else None
     return subprocess.Popen([*ECERT, "watch", str(root), "--db", url, "--once", "--clock",
                              CLOCK_TEXT], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, env=env)
@@ -57,9 +57,10 @@ def accepted_entries(response: Path) -> list[str]:
 def test_workers_on_several_hosts_share_one_ledger_and_charge_nothing_twice(
         postgres_database, tmp_path):
     """Five watchers, each on its own drop folder (as on hosts that share nothing but the
-    database URL), draw on one certificate that covers half of what they are sent; two are
-    killed with SIGKILL between a file's commit and its response put in place, and started
-    again.  Afterwards
+    database URL), draw on one certificate that covers half of what they are sent; one is
+    killed with SIGKILL between a file's commit and its response put in place, one in the
+    middle of a file's transaction (applied, not committed, the certificate's row held), and
+    both are started again.  Afterwards
     every file is answered once and archived once, the ledger checks out, the certificate's
     deductions are exactly the accepted entries' quantities, and no entry is charged twice."""
     url = postgres.schema_url(postgres_database)
@@ -69,17 +70,26 @@ def test_workers_on_several_hosts_share_one_ledger_and_charge_nothing_twice(
     sent = {filer: deliver(root / "inbox", filer) for filer, root in roots.items()}
 
     # each file is a transaction of its own where writers do not take turns: the killed ones
-    # stop themselves right after the commit of their Nth file, before its response is in place
-    # (the restart answers it with the response kept), the N-1 before it answered
-    killed = {"B2X": 4, "E5W": 7}
+    # stop themselves at their Nth file, the N-1 before it answered: right after its commit,
+    # before its response is in place (the restart answers it with the response kept), or
+    # before its commit, holding the certificate's row (the server rolls it back)
+    killed = {"B2X": (PAUSE_AFTER_GROUP, 4), "E5W": (PAUSE_BEFORE_COMMIT, 7)}
+
+    def completed() -> int:
+        with open_store(environment_target(url, TEST), create=False) as store:
+            return sum(t.complete for t in store.transmissions())
+
     for filer, pause in killed.items():
-        proc = watcher(roots[filer], url, pause=str(pause))
+        before = completed()
+        proc = watcher(roots[filer], url, pause=pause)
         _, status = os.waitpid(proc.pid, os.WUNTRACED)
         assert os.WIFSTOPPED(status), "the watcher ended before the group it stops at"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=DEADLINE)
         assert sorted(n for n in listing(roots[filer] / "outbox") if not n.startswith(".")) \
-            == [f"{name}.resp" for name in sent[filer][:pause - 1]]
+            == [f"{name}.resp" for name in sent[filer][:pause[1] - 1]]
+        # committed: the Nth file too after its commit, not the one stopped before it
+        assert completed() - before == pause[1] - (pause[0] == PAUSE_BEFORE_COMMIT)
     running = {filer: watcher(root, url) for filer, root in roots.items()}
     for filer, proc in running.items():
         _, err = proc.communicate(timeout=DEADLINE * 4)

@@ -42,6 +42,9 @@ SPOOL_BYTES = 8 << 20  # the response kept in memory up to this size, on disk be
 # (counted over every transmission it answers) is written: durable, or, in a batch of small
 # files, waiting for the batch's commit.
 PAUSE_AFTER_GROUP = "ECERT_TEST_PAUSE_AFTER_GROUP"
+# ... and with this one set, right before its Nth group's write ends: the group's rows written,
+# not committed, every row it locked still held.
+PAUSE_BEFORE_COMMIT = "ECERT_TEST_PAUSE_BEFORE_COMMIT"
 # How long a writer keeps trying to get the database while other writers hold it, in seconds,
 # beyond the store's own wait on each try.
 LOCK_PATIENCE = 600.0
@@ -205,7 +208,8 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
         while True:
             new = _Units()
             group: list[str] = []
-            with writing(store), ledger.group():
+            # (leaving in reverse: the group's rows written, then the test pause, then the commit)
+            with writing(store), _before_commit(), ledger.group():
                 # recorded in this write: nothing of it can be applied, saved or complete yet
                 recorded = False
                 if tid is None:
@@ -308,15 +312,21 @@ def writing(store: LedgerStore) -> Iterator[None]:
         return
 
 
-_groups_written = 0  # commit groups this process has written, for PAUSE_AFTER_GROUP
+_groups = {PAUSE_AFTER_GROUP: 0, PAUSE_BEFORE_COMMIT: 0}  # groups this process has reached
 
 
-def _pause_for_tests() -> None:
-    global _groups_written
-    _groups_written += 1
-    wanted = os.environ.get(PAUSE_AFTER_GROUP, "")  # group numbers, comma-separated
-    if str(_groups_written) in wanted.split(",") and hasattr(signal, "SIGSTOP"):
+def _pause_for_tests(variable: str = PAUSE_AFTER_GROUP) -> None:
+    _groups[variable] += 1
+    wanted = os.environ.get(variable, "")  # group numbers, comma-separated
+    if str(_groups[variable]) in wanted.split(",") and hasattr(signal, "SIGSTOP"):
         os.kill(os.getpid(), signal.SIGSTOP)
+
+
+@contextmanager
+def _before_commit() -> Iterator[None]:
+    """PAUSE_BEFORE_COMMIT's point: a group whose block ended without an exception."""
+    yield
+    _pause_for_tests(PAUSE_BEFORE_COMMIT)
 
 
 def _transmission(store: LedgerStore, envelope: Envelope, clock: dt.datetime
