@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 
 import postgres
 import pytest
@@ -141,27 +140,34 @@ def test_writers_of_one_certificate_take_turns_and_a_snapshot_waits_for_none(url
             s.close()
 
 
-def test_writers_of_other_certificates_go_on_side_by_side(url):
+OTHER = ("AU", "AU2026-000456")
+
+
+@pytest.fixture
+def writers(url):
+    """Two stores of one ledger that holds two certificates: KEY's and OTHER's."""
     first, second = open_store(url), open_store(url, timeout=5)
-    try:
-        registered(first)
-        other = ("AU", "AU2026-000456")
-        assert ledger_of(first).apply_certificate(certificate("A", number=other[1]), GOV_AU,
-                                                  CLOCK).accepted
-        with first.write():
-            assert ledger_of(first).apply_entry(entry("A"), FILER, CLOCK).accepted
-            # while the first holds its certificate, the second draws on another one and
-            # commits: nothing of the ledger as a whole is locked
-            with second.write():
-                assert ledger_of(second).apply_entry(
-                    entry("A", number=entry_number(serial=2), lines=[e1(cert=other[1])]),
-                    FILER, CLOCK).accepted
-        assert first.certificate(*KEY).balance == 1_500_000
-        assert first.certificate(*other).balance == 1_500_000
-        assert first.check_ledger() == []
-    finally:
-        first.close()
-        second.close()
+    registered(first)
+    assert ledger_of(first).apply_certificate(certificate("A", number=OTHER[1]), GOV_AU,
+                                              CLOCK).accepted
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_writers_of_other_certificates_go_on_side_by_side(writers):
+    first, second = writers
+    with first.write():
+        assert ledger_of(first).apply_entry(entry("A"), FILER, CLOCK).accepted
+        # while the first holds its certificate, the second draws on another one and commits:
+        # nothing of the ledger as a whole is locked
+        with second.write():
+            assert ledger_of(second).apply_entry(
+                entry("A", number=entry_number(serial=2), lines=[e1(cert=OTHER[1])]),
+                FILER, CLOCK).accepted
+    assert first.certificate(*KEY).balance == 1_500_000
+    assert first.certificate(*OTHER).balance == 1_500_000
+    assert first.check_ledger() == []
 
 
 def test_a_row_held_past_the_wait_is_busy(url):
@@ -178,36 +184,28 @@ def test_a_row_held_past_the_wait_is_busy(url):
         second.close()
 
 
-def test_two_writers_of_one_new_entry_clash_and_the_second_keeps_nothing(url):
-    first, second = open_store(url), open_store(url, timeout=5)
-    try:
-        registered(first)
-        other = ("AU", "AU2026-000456")
-        assert ledger_of(first).apply_certificate(certificate("A", number=other[1]), GOV_AU,
-                                                  CLOCK).accepted
-        clashed = []
-        with first.write():
-            assert ledger_of(first).apply_entry(entry("A"), FILER, CLOCK).accepted
+def test_two_writers_of_one_new_entry_clash_and_the_second_keeps_nothing(writers):
+    first, second = writers
+    clashed = []
+    with first.write():
+        assert ledger_of(first).apply_entry(entry("A"), FILER, CLOCK).accepted
 
-            def same_entry_on_another_certificate():
-                try:
-                    with second.write():
-                        ledger_of(second).apply_entry(entry("A", lines=[e1(cert=other[1])]),
-                                                      FILER, CLOCK)
-                except StoreConflict as exc:
-                    clashed.append(exc)
+        def same_entry_on_another_certificate():
+            try:
+                with second.write():
+                    ledger_of(second).apply_entry(entry("A", lines=[e1(cert=OTHER[1])]),
+                                                  FILER, CLOCK)
+            except StoreConflict as exc:
+                clashed.append(exc)
 
-            waiting = threading.Thread(target=same_entry_on_another_certificate)
-            waiting.start()
-            waiting.join(0.3)  # it waits at the entry's key until the first ends
-        waiting.join(10)
-        assert len(clashed) == 1
-        assert first.certificate(*KEY).balance == 1_500_000
-        assert first.certificate(*other).balance == 2_500_000  # nothing of the second kept
-        assert first.check_ledger() == []
-    finally:
-        first.close()
-        second.close()
+        waiting = threading.Thread(target=same_entry_on_another_certificate)
+        waiting.start()
+        waiting.join(0.3)  # it waits at the entry's key until the first ends
+    waiting.join(10)
+    assert len(clashed) == 1
+    assert first.certificate(*KEY).balance == 1_500_000
+    assert first.certificate(*OTHER).balance == 2_500_000  # nothing of the second kept
+    assert first.check_ledger() == []
 
 
 def test_a_balance_that_moved_since_the_decision_is_refused(store):
