@@ -10,7 +10,9 @@ import pytest
 from ecert_edi.processing import files
 from ecert_edi.processing.files import (
     RESPONSE_MODE,
+    Held,
     atomic_file,
+    publish_held,
     sync_dir,
     write_atomically,
 )
@@ -139,3 +141,37 @@ def test_sync_dir_syncs_a_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real_fsync(fd)))
     sync_dir(tmp_path)
     assert len(calls) == 1
+
+
+def test_held_files_are_put_in_place_whole_their_folders_synced_once(tmp_path, monkeypatch):
+    """A batch's responses: each one's bytes as held, an old file replaced, every folder synced
+    once after the last, no temporary left."""
+    synced = []
+    monkeypatch.setattr(files, "sync_dir", synced.append)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "r1").write_bytes(b"old")
+    held = [Held(tmp_path / "a" / "r1", b"one\n"), Held(tmp_path / "a" / "r2", b"two\n" * 5000),
+            Held(tmp_path / "b" / "r3", b"")]  # a folder made when missing
+    publish_held(held)
+    assert [(p.read_bytes()) for p in (h.target for h in held)] == [b"one\n", b"two\n" * 5000, b""]
+    assert listing(tmp_path / "a") == ["r1", "r2"] and listing(tmp_path / "b") == ["r3"]
+    assert synced == [tmp_path / "a", tmp_path / "b"]
+
+
+def test_a_held_file_that_cannot_be_put_in_place_leaves_no_temporary(tmp_path, monkeypatch):
+    """The files renamed before the failure stay (each is whole); the others leave nothing,
+    and no folder is synced for a batch that failed."""
+    synced = []
+    monkeypatch.setattr(files, "sync_dir", synced.append)
+    real_replace = os.replace
+
+    def replace(source, target):
+        if str(target).endswith("r2"):
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError):
+        publish_held([Held(tmp_path / "r1", b"1"), Held(tmp_path / "r2", b"2"),
+                      Held(tmp_path / "r3", b"3")])
+    assert listing(tmp_path) == ["r1"] and synced == []

@@ -25,9 +25,9 @@ class Batch:
 
     A durable commit costs the same for 20 entries as for 1,000, and so does writing the pages
     they share: a drop folder of many small files commits once a batch, not once a file.  Every
-    response stays beside its place until the batch has committed (`batch` below), so none is
-    given for what a crash could still take back; a crash before the commit leaves the files to
-    be answered again, whole, as if never begun.
+    response is held in memory until the batch has committed (`batch` below), so none is given
+    for what a crash could still take back, and none costs a file before it can be given; a
+    crash before the commit leaves the files to be answered again, whole, as if never begun.
     """
 
     def __init__(self, route: Route, stack: ExitStack) -> None:
@@ -38,7 +38,7 @@ class Batch:
 
     def stage(self, path, out_dir: Path | str, clock: dt.datetime, *,
               response: Path | None = None) -> StagedResponse:
-        """Apply one ABI file and write its response beside its place (not in it yet)."""
+        """Apply one ABI file and hold its response (a `Held` file, not in place yet)."""
         source = as_source(path)
         try:
             store, ledger = self._route(source)
@@ -48,7 +48,7 @@ class Batch:
                 self._stack.enter_context(ledger.group())
                 self._writing.append(store)
             staged = stage_response(source, store, out_dir, clock, response, ledger=ledger,
-                                    clean=False)
+                                    clean=False, held=True)
         finally:
             source.close()
         self.staged.append(staged)

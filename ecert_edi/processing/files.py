@@ -40,15 +40,12 @@ class Staged:
             self.target.parent.mkdir(parents=True, exist_ok=True)
             self.out, self._tmp = _open_beside(self.target, mode, encoding, newline)
 
-    def publish(self, *, sync: bool = True, synced: bool = False) -> Path:
-        """Flush, sync and rename the content over the target; with `sync`, the folder too (a
-        caller publishing many files into one folder syncs it once, after the last).  `synced`:
-        the content is durable already (`publish_together`)."""
+    def publish(self, *, sync: bool = True) -> Path:
+        """Flush, sync and rename the content over the target; with `sync`, the folder too."""
         with self.out:  # closing it drops the lock: only once its name is gone
             try:
-                if not synced:
-                    self.out.flush()
-                    os.fsync(self.out.fileno())
+                self.out.flush()
+                os.fsync(self.out.fileno())
                 os.replace(self._tmp, self.target)
             except BaseException:
                 self._remove()
@@ -67,21 +64,62 @@ class Staged:
             os.unlink(self._tmp)
 
 
-def publish_together(files: Sequence[Staged]) -> None:
-    """Publish staged files of one file system, syncing their content once and each folder
-    once: where the system can (Linux `syncfs`), one flush of the file system costs what one
-    `fsync` does, where a file each would cost a wait on the disk each."""
-    if not files:
-        return
-    for staged in files:
-        staged.out.flush()
-    synced = _syncfs(files[0].out.fileno())
-    folders = {}
-    for staged in files:
-        staged.publish(sync=False, synced=synced)
-        folders[staged.target.parent] = None
-    for folder in folders:
-        sync_dir(folder)
+class Held:
+    """A new file's whole content kept in memory, written beside its target only when published
+    (`publish_held`): a response not yet answerable costs no file, and the files of a batch are
+    created together, each as one write (no text layer a file)."""
+
+    def __init__(self, target: Path | str, content: bytes) -> None:
+        self.target = Path(target)
+        self.content = content
+
+    def publish(self, *, sync: bool = True) -> Path:
+        """Written beside the target and renamed over it; with `sync`, the folder synced too."""
+        publish_held([self], sync=sync)
+        return self.target
+
+    def discard(self) -> None:
+        """Nothing was written: nothing to remove."""
+
+
+def publish_held(files: Sequence[Held], mode: int | None = RESPONSE_MODE, *,
+                 sync: bool = True) -> None:
+    """Write held files (of one file system) beside their targets, as `Staged` files, and put
+    them in place, their content synced once and, with `sync`, each folder once: where the
+    system can (Linux `syncfs`), one flush of the file system costs what one `fsync` does, where
+    a file each would cost a wait on the disk each.  On a failure the temporaries not yet in
+    place are removed; those in place stay, as each is whole."""
+    written: list[tuple[int, Path | None, Path]] = []  # descriptor, temporary until renamed
+    try:
+        for held in files:
+            try:
+                fd, tmp = _create_beside(held.target, mode)
+            except FileNotFoundError:  # the folder first (looked for only when missing)
+                held.target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = _create_beside(held.target, mode)
+            written.append((fd, tmp, held.target))
+            _write_all(fd, held.content)
+        synced = bool(written) and _syncfs(written[0][0])
+        for k, (fd, tmp, target) in enumerate(written):
+            if not synced:
+                os.fsync(fd)
+            os.replace(tmp, target)
+            written[k] = (fd, None, target)
+    finally:
+        for fd, tmp, _ in written:  # closing drops the lock: only once the name is gone
+            if tmp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+            os.close(fd)
+    if sync:
+        for folder in dict.fromkeys(held.target.parent for held in files):
+            sync_dir(folder)
+
+
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _syncfs(fd: int) -> bool:
@@ -184,6 +222,17 @@ def sync_dir(path: Path | str) -> None:
 
 def _open_beside(target: Path, mode: int | None, encoding: str, newline: str | None
                  ) -> tuple[TextIO, Path]:
+    fd, tmp = _create_beside(target, mode)
+    try:
+        return os.fdopen(fd, "w+", encoding=encoding, newline=newline), tmp
+    except BaseException:
+        os.unlink(tmp)
+        os.close(fd)
+        raise
+
+
+def _create_beside(target: Path, mode: int | None) -> tuple[int, Path]:
+    """A new temporary beside `target`, locked (see Staged): its descriptor and its path."""
     while True:
         tmp = target.with_name(f".{target.name}.{secrets.token_hex(_RANDOM)}.tmp")
         try:
@@ -203,7 +252,7 @@ def _open_beside(target: Path, mode: int | None, encoding: str, newline: str | N
     try:
         if mode is not None:
             os.fchmod(fd, mode)  # whatever the umask: the mode is the reader's contract
-        return os.fdopen(fd, "w+", encoding=encoding, newline=newline), tmp
+        return fd, tmp
     except BaseException:
         os.unlink(tmp)
         os.close(fd)

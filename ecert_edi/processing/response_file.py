@@ -9,7 +9,7 @@ from pathlib import Path
 from ecert_edi.bindings.abi.binding import ABI
 from ecert_edi.bindings.interface import Binding
 from ecert_edi.ledger import Ledger
-from ecert_edi.processing.files import Staged, remove_abandoned
+from ecert_edi.processing.files import Held, Staged, remove_abandoned
 from ecert_edi.processing.transmission import Outcome, ResponseChanged, respond
 from ecert_edi.store.interface import LedgerStore
 
@@ -25,7 +25,7 @@ class StagedResponse:
     what it answers is durable (at once for a file of its own, after the commit of a batch)."""
 
     outcome: Outcome
-    file: Staged
+    file: Staged | Held
 
     def publish(self, *, sync: bool = True) -> Outcome:
         """The response in place; with `sync` its folder synced too (see Staged.publish)."""
@@ -51,14 +51,20 @@ def process_file(path, store: LedgerStore, out_dir: Path | str, clock: dt.dateti
 
 def stage_response(path, store: LedgerStore, out_dir: Path | str, clock: dt.datetime,
                    response: Path | None = None, *, ledger: Ledger | None = None,
-                   binding: Binding = ABI, clean: bool = True) -> StagedResponse:
+                   binding: Binding = ABI, clean: bool = True, held: bool = False
+                   ) -> StagedResponse:
     """`process_file` up to its response written, not yet in place: the caller publishes it
     once what the response answers is durable.  `clean` False leaves the removal of abandoned
-    temporaries to the caller (a drop folder clears its outbox once a pass)."""
+    temporaries to the caller (a drop folder clears its outbox once a pass).  `held` keeps the
+    response in memory instead (a `Held` file: a small file's response is written only when
+    it can be put in place)."""
     source = binding.source(path)
     try:
         target = Path(response) if response is not None else response_path(out_dir, source.name)
         outcome = Outcome(name=source.name, response=target)
+        if held:
+            return StagedResponse(outcome, _held(source, store, clock, binding, ledger, outcome,
+                                                 target))
         if clean:
             remove_abandoned(target)
         staged = Staged(target)
@@ -82,3 +88,16 @@ def stage_response(path, store: LedgerStore, out_dir: Path | str, clock: dt.date
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+def _held(source, store: LedgerStore, clock: dt.datetime, binding: Binding,
+          ledger: Ledger | None, outcome: Outcome, target: Path) -> Held:
+    """The response's whole text in memory, as a `Staged` file would hold it (ASCII, lines as
+    they come)."""
+    try:
+        text = "".join(respond(source, store, clock, binding=binding, ledger=ledger,
+                               outcome=outcome))
+    except ResponseChanged as changed:  # nothing is in place yet: the stored answer instead
+        with store.read():
+            text = "".join(store.response(changed.transmission))
+    return Held(target, text.encode("ascii"))

@@ -29,7 +29,7 @@ from ecert_edi.processing import process_file
 from ecert_edi.processing.batch import batch
 from ecert_edi.processing.environments import Routed
 from ecert_edi.processing.files import (
-    publish_together,
+    publish_held,
     remove_abandoned_in,
     sync_dir,
     write_atomically,
@@ -503,7 +503,7 @@ class Watcher:
             while isinstance(answered, int):  # the position of a file that was not answered
                 os.close(claims.pop(answered).fd)
                 answered = self._stage(claims)
-            publish_together([staged.file for _, staged, _ in answered])
+            publish_held([staged.file for _, staged, _ in answered])
             archived = [self._archive(claim.path, claim.answer, claim.clock, sync=False)
                         for claim, _, _ in answered]
             for day in sorted({where.parent for where in archived}):
