@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -29,6 +30,7 @@ from ecert_edi.surfaces.watch import (
     Watcher,
     claim_suffix,
     original_name,
+    place,
     refusal,
     serve,
 )
@@ -252,6 +254,50 @@ def test_a_name_used_again_is_archived_beside_the_first(tmp_path, caplog):
     assert (root / "outbox" / "cert.txt.resp").read_bytes() == first
     assert (root / "outbox" / "cert.txt.1.resp").read_bytes() == first  # a repeat: the first again
     assert any("repeated" in r.getMessage() for r in caplog.records)
+
+
+def test_a_day_folder_removed_between_files_is_made_again(tmp_path):
+    """The archive's day folder is looked for only when a move into it fails."""
+    root, db = tmp_path / "drop", tmp_path / "ecert.db"
+    (root / "inbox").mkdir(parents=True)
+    drop(root / "inbox", "cert.txt", (SPEC / "certificate.txt").read_bytes())
+    once(root, db)
+    shutil.rmtree(root / "archive")  # an operator clearing the archive
+    drop(root / "inbox", "entry.txt", (SPEC / "entry.txt").read_bytes())
+    once(root, db)
+    assert archived(root) == ["entry.txt"]
+    assert listing(root / "processing") == []
+
+
+def test_place_of_a_gone_source_fails_whether_or_not_the_folder_exists(tmp_path):
+    """Of several watchers moving one entry only one succeeds: the others' move must fail, not
+    make a folder and succeed."""
+    gone = tmp_path / "gone.txt"
+    for link in (True, False):
+        with pytest.raises(FileNotFoundError):
+            place(gone, tmp_path / f"new-{link}", "x", link=link)
+        with pytest.raises(FileNotFoundError):
+            place(gone, tmp_path, "x", link=link)
+    source = tmp_path / "here.txt"
+    source.write_bytes(b"x")
+    assert place(source, tmp_path / "made" / "day", "here.txt", link=True).read_bytes() == b"x"
+    assert not source.exists()
+
+
+def test_a_small_file_given_in_short_reads_is_read_whole(tmp_path, monkeypatch):
+    """A file system may give a read less than asked: the batch's copy of a file is its whole
+    content all the same."""
+    import ecert_edi.surfaces.watch as watch
+
+    real = os.pread
+    monkeypatch.setattr(watch.os, "pread", lambda fd, n, at: real(fd, min(n, 7), at))
+    root, db = tmp_path / "drop", tmp_path / "ecert.db"
+    (root / "inbox").mkdir(parents=True)
+    data = (SPEC / "certificate.txt").read_bytes()
+    drop(root / "inbox", "cert.txt", data)
+    assert once(root, db).tally.processed == 1
+    assert summarize((root / "outbox" / "cert.txt.resp").read_text()) == "A"
+    assert (root / "archive" / "2026-01-15" / "cert.txt").read_bytes() == data
 
 
 def test_claim_names_give_back_the_inbound_name():

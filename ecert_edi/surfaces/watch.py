@@ -195,6 +195,7 @@ class _Claimed:
     name: str
     answer: str  # the name it is answered and archived under
     clock: dt.datetime
+    data: bytes  # its whole content, read once from `fd` (empty for a file answered alone)
 
 
 class _NotAnswered(Exception):
@@ -329,9 +330,10 @@ class Watcher:
         reason = refusal(item.name, item.st)
         if reason is not None:
             return self._fail(source, item.name, f"refused: {reason}")
-        fd = self._open(source, item.name)
-        if fd is None:
+        opened = self._open(source, item.name)
+        if opened is None:
             return False
+        fd, st = opened
         kept = False
         try:
             if not _lock(fd):
@@ -350,11 +352,11 @@ class Watcher:
             except OSError as exc:
                 raise WatchError(f"cannot claim {_printable(item.name)} into "
                                  f"{self.folders.processing}: {exc.strerror or exc}") from exc
-            if not _same_file(fd, claimed):
+            if not _same_file(fd, claimed, st):
                 # the file we locked was finished meanwhile and a newer one of that name came:
                 # we moved the newer one, unlocked, so it is worked on like any leftover
                 return self._work(claimed, item.name, leftover=False)
-            kept = self._handle(fd, claimed, item.name, clock)
+            kept = self._handle(fd, st, claimed, item.name, clock)
             return True
         finally:
             if not kept:
@@ -369,14 +371,15 @@ class Watcher:
         reason = refusal(name, st, inbound=False)
         if reason is not None:
             return self._fail(claimed, name, f"refused: {reason}")
-        fd = self._open(claimed, name)
-        if fd is None:
+        opened = self._open(claimed, name)
+        if opened is None:
             return False
+        fd, st = opened
         kept = False
         try:
             if not _lock(fd):
                 return False  # a live watcher is working on it
-            if not _same_file(fd, claimed):
+            if not _same_file(fd, claimed, st):
                 return False  # finished and moved away before we locked
             if leftover:
                 # its response is written again; the stopped watcher's temporary was cleared
@@ -393,14 +396,15 @@ class Watcher:
                                      f"{self.folders.processing}: {exc.strerror or exc}"
                                      ) from exc
                 claimed = target
-            kept = self._handle(fd, claimed, name, clock)
+            kept = self._handle(fd, st, claimed, name, clock)
             return True
         finally:
             if not kept:
                 os.close(fd)
 
-    def _open(self, path: Path, name: str) -> int | None:
-        """A descriptor of a regular file, never following a link nor blocking on a FIFO."""
+    def _open(self, path: Path, name: str) -> tuple[int, os.stat_result] | None:
+        """A descriptor of a regular file and its status, never following a link nor blocking
+        on a FIFO."""
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -408,10 +412,11 @@ class Watcher:
         except OSError as exc:
             self._fail(path, name, f"cannot be opened: {exc.strerror or exc}")
             return None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since it was listed
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # replaced since it was listed
             os.close(fd)
             return None
-        return fd
+        return fd, st
 
     def _free_number(self, name: str, day: Path) -> int:
         """The number a file of this name is answered and archived under (see `numbered`).
@@ -436,20 +441,21 @@ class Watcher:
             return number
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _handle(self, fd: int, claimed: Path, name: str, clock: dt.datetime) -> bool:
+    def _handle(self, fd: int, st: os.stat_result, claimed: Path, name: str,
+                clock: dt.datetime) -> bool:
         """Answer a claimed, numbered, locked file now, or add it to the batch being gathered;
         True when the batch keeps `fd` (and with it the lock) until the batch is answered."""
+        data = _small_content(fd, st.st_size) if self._batching else None
         claim = _Claimed(fd, claimed, name, numbered(name, claimed_number(claimed.name) or 0),
-                         clock)
-        size = os.fstat(fd).st_size
-        if not self._batching or size > BATCH_FILE_BYTES or is_x12(os.pread(fd, ISA_LENGTH, 0)):
-            # X12 interchanges (several answers each) and long files are answered alone, in
-            # the order they came: the batch before them
+                         clock, data or b"")
+        if data is None or is_x12(data[:ISA_LENGTH]):
+            # X12 interchanges (several answers each), long files and files that cannot be
+            # read here are answered alone, in the order they came: the batch before them
             self._answer_batch()
             self._process(claim)
             return False
         self._batch.append(claim)
-        self._batch_bytes += size
+        self._batch_bytes += len(data)
         if len(self._batch) >= BATCH_FILES or self._batch_bytes >= BATCH_BYTES:
             self._answer_batch()
         return True
@@ -533,7 +539,8 @@ class Watcher:
                     started = time.monotonic()
                     try:
                         staged = gathered.stage(
-                            _held(claim), self.folders.outbox, claim.clock,
+                            Source(claim.data, name=str(claim.path)), self.folders.outbox,
+                            claim.clock,
                             response=self.folders.outbox / f"{claim.answer}.resp")
                     except Exception as exc:
                         raise _NotAnswered(k, exc) from exc
@@ -619,13 +626,22 @@ class Watcher:
 def place(source: Path, folder: Path, name: str, *, link: bool = False) -> Path:
     """Move `source` into `folder` as `name`, or `name.1`, `name.2`… never replacing a file.
 
-    With `link`, a hard link is the atomic "create only if absent" (then the source is removed);
-    file systems without links, and entries that cannot be linked, get a checked rename.  A rename
-    of a source that is gone fails (FileNotFoundError), so of several watchers moving one entry
-    only one succeeds.
+    With `link` (for a regular file the caller holds open), a hard link is the atomic "create
+    only if absent" (then the source is removed); file systems without links, and entries that
+    cannot be linked, get a checked rename.  A rename of a source that is gone fails
+    (FileNotFoundError), so of several watchers moving one entry only one succeeds.  The folder
+    is made when missing (looked for only then: a drop folder moves a file at a time).
     """
+    try:
+        return _place(source, folder, name, link)
+    except FileNotFoundError:
+        if folder.is_dir():
+            raise  # the source is gone
     folder.mkdir(parents=True, exist_ok=True)
-    linkable = link and stat.S_ISREG(os.lstat(source).st_mode)
+    return _place(source, folder, name, link)
+
+
+def _place(source: Path, folder: Path, name: str, linkable: bool) -> Path:
     for target in _candidates(folder, name):
         if linkable:
             try:
@@ -675,25 +691,35 @@ def _lock(fd: int) -> bool:
     return True
 
 
-def _held(claim: _Claimed) -> Source:
-    """A small claimed file read whole, from the descriptor its lock is held on: one read, where
-    opening it again would cost an open and a read a pass."""
+def _small_content(fd: int, size: int) -> bytes | None:
+    """The whole content of a claimed file small enough for a batch, read from the descriptor
+    its lock is held on (opening it again would cost an open and a read a file); None when it
+    is longer, or cannot be read here (answered alone, it then fails as any unreadable file).
+
+    `size` is the file's size by its status: a read that gives that much has read it whole, so
+    a small file costs one read."""
     parts, offset = [], 0
     try:
-        while part := os.pread(claim.fd, BATCH_FILE_BYTES, offset):
+        while part := os.pread(fd, BATCH_FILE_BYTES + 1 - offset, offset):
             parts.append(part)
             offset += len(part)
-    except OSError as exc:
-        raise SourceError(f"{claim.path}: {exc.strerror or exc}") from exc
-    return Source(b"".join(parts), name=str(claim.path))
+            if offset > BATCH_FILE_BYTES:
+                return None
+            if offset == size:
+                break
+    except OSError:
+        return None
+    return b"".join(parts)
 
 
-def _same_file(fd: int, path: Path) -> bool:
+def _same_file(fd: int, path: Path, mine: os.stat_result | None = None) -> bool:
+    """Whether `path` names the regular file open as `fd` (`mine`: its status, when known)."""
     try:
         st = os.stat(path, follow_symlinks=False)
     except FileNotFoundError:
         return False
-    mine = os.fstat(fd)
+    if mine is None:
+        mine = os.fstat(fd)
     return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino) and stat.S_ISREG(mine.st_mode)
 
 
