@@ -119,11 +119,22 @@ class LazyGroup(click.Group):
             return super().get_command(ctx, name)
         module, attr = target.split(":")
         command = getattr(importlib.import_module(module), attr)
-        # What the imports made (the grammar, the layouts' decoders, the libraries) lives as long
-        # as the process: kept out of the collector's passes, which would walk it again at each
-        # full collection (a tenth of a drop folder's time, a twentieth of a long file's).
-        gc.freeze()
+        _freeze_once()
         return command
+
+
+_frozen: list[bool] = []
+
+
+def _freeze_once() -> None:
+    """What the first command's imports made (the grammar, the layouts' decoders, the libraries)
+    lives as long as the process: kept out of the collector's passes, which would walk it again
+    at each full collection (a tenth of a drop folder's time, a twentieth of a long file's).
+    Once a process: a caller that runs commands in its own process (tests) keeps its garbage
+    collectable."""
+    if not _frozen:
+        _frozen.append(True)
+        gc.freeze()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
