@@ -287,7 +287,7 @@ def test_place_of_a_gone_source_fails_whether_or_not_the_folder_exists(tmp_path)
 def test_a_small_file_given_in_short_reads_is_read_whole(tmp_path, monkeypatch):
     """A file system may give a read less than asked: the batch's copy of a file is its whole
     content all the same."""
-    import ecert_edi.surfaces.watch as watch
+    from ecert_edi.surfaces import watch
 
     real = os.pread
     monkeypatch.setattr(watch.os, "pread", lambda fd, n, at: real(fd, min(n, 7), at))
