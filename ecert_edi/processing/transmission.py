@@ -29,6 +29,7 @@ from ecert_edi.domain.decision import Decision
 from ecert_edi.domain.events import BatchEnd, BatchStart, Header
 from ecert_edi.domain.transactions import Certificate, Entry, Envelope, Query, Transaction
 from ecert_edi.ledger import Ledger
+from ecert_edi.processing.collector import settling
 from ecert_edi.store.interface import LedgerStore, StoreBusy, StoreConflict
 
 # Inbound transactions applied per database commit: many share the cost of a durable commit and
@@ -204,7 +205,7 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
     query: Query | None = None
     kept: deque[str] = deque()  # units of a part an interrupted run saved, in order
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES, "w+", encoding="ascii",
-                                       newline="\n") as whole:
+                                       newline="\n") as whole, settling() as settle:
         while True:
             new = _Units()
             group: list[str] = []
@@ -269,6 +270,8 @@ def _apply(source, envelope: Envelope, ledger: Ledger, clock: dt.datetime, outco
                     elif not store.complete_transmission(tid, _parts(whole)):
                         raise _AlreadyProcessed(tid)  # pragma: no cover - re-checked above
             _pause_for_tests()
+            if not finished:
+                settle.group_done()
             yield from group
             if query is not None:
                 yield from _answer(ledger, responder, query, sender, clock, whole, outcome)
