@@ -17,7 +17,7 @@ class Settling:
 
     A long file keeps thousands of objects alive for many groups (the certificates read, the
     transactions read ahead, the group's decisions), and each full collection walked them all
-    again: at a million entries about a fifth more collector time an entry than at 100,000.
+    again: at a million entries 38% more collector time an entry than at 100,000.
     Frozen objects are still freed when their last reference goes; only a reference cycle
     among them waits, and `release` gives every one back at the transmission's end."""
 
