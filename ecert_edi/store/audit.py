@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 from ecert_edi.domain.quantities import quantity_text
 from ecert_edi.store.interface import Discrepancy
 
 _TOTALS = """
 SELECT c.country, c.number, c.allowance, c.balance, c.deducted, c.restored,
-       COALESCE((SELECT SUM(a.quantity) FROM activities a
-                 WHERE a.country = c.country AND a.certificate = c.number
-                   AND a.activity = 'D'), 0),
-       COALESCE((SELECT SUM(a.quantity) FROM activities a
-                 WHERE a.country = c.country AND a.certificate = c.number
-                   AND a.activity = 'I'), 0),
        COALESCE(u.in_use, 0)
 FROM certificates c
 LEFT JOIN (SELECT l.country, l.certificate, SUM(l.quantity) AS in_use
@@ -27,9 +22,19 @@ ORDER BY c.country, c.number
 # (the active lines are summed in one pass, grouped: entry_lines has no index by certificate,
 # which would cost a write a line for this check alone)
 
+# what the check reads of each ledger row, after its (country, certificate, id)
+CHECKED = "activity, quantity, balance_after, allowance"
+IN_CERTIFICATE_ORDER = (
+    f"SELECT country, certificate, id, {CHECKED} FROM activities"
+    " ORDER BY country, certificate, id"
+)
 
-def check_ledger(conn: sqlite3.Connection) -> list[Discrepancy]:
+
+def check_ledger(conn, ledger: Iterable[tuple]) -> list[Discrepancy]:
     """Every disagreement between a certificate's balance, its ledger and its active entry lines.
+
+    `ledger` is every ledger row as (country, certificate, id, *CHECKED), by certificate then
+    id (IN_CERTIFICATE_ORDER, or the store's own way of reading it), read once.
 
     For each certificate: allowance − Σ D + Σ I = balance ≥ 0; the totals kept beside the
     balance equal Σ D and Σ I (the row's CHECK holds the balance to those totals, this holds
@@ -38,10 +43,12 @@ def check_ledger(conn: sqlite3.Connection) -> list[Discrepancy]:
     Σ D + Σ I so far), so the last row agrees with the balance once a later change of
     allowance is counted.
     """
+    sums, running = _walk(ledger)
     out: list[Discrepancy] = []
     q = quantity_text
-    for (country, number, allowance, balance, kept_deducted, kept_restored, deducted, restored,
-         in_use) in conn.execute(_TOTALS):
+    for country, number, allowance, balance, kept_deducted, kept_restored, in_use in \
+            conn.execute(_TOTALS):
+        deducted, restored, last = sums.get((country, number), (0, 0, None))
         problems = []
         if kept_deducted != deducted:
             problems.append(
@@ -65,31 +72,35 @@ def check_ledger(conn: sqlite3.Connection) -> list[Discrepancy]:
                 f"balance {q(balance)} but allowance {q(allowance)} - active entry lines"
                 f" {q(in_use)} = {q(allowance - in_use)}"
             )
-        last = conn.execute(
-            "SELECT balance_after, allowance FROM activities WHERE country = ? AND certificate = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (country, number),
-        ).fetchone()
         if last is not None and last[0] + (allowance - last[1]) != balance:
             problems.append(f"balance {q(balance)} but the last ledger row leaves {q(last[0])}")
         out.extend(Discrepancy(country, number, p) for p in problems)
-    out.extend(_running(conn))
+    out.extend(running)
     out.extend(_orphans(conn))
     return out
 
 
-def _running(conn: sqlite3.Connection) -> list[Discrepancy]:
-    """Ledger rows whose balance_after disagrees with the rows before them."""
+def _walk(ledger: Iterable[tuple]) -> tuple[dict, list[Discrepancy]]:
+    """One pass over the ledger in certificate order: per certificate (Σ D, Σ I, its last row's
+    (balance_after, allowance)), and the rows whose balance_after disagrees with the rows
+    before them."""
+    sums: dict[tuple[str, str], tuple[int, int, tuple[int, int]]] = {}
     out = []
     key = None
-    net = 0
-    for rid, country, number, activity, quantity, balance_after, allowance in conn.execute(
-        "SELECT id, country, certificate, activity, quantity, balance_after, allowance"
-        " FROM activities ORDER BY country, certificate, id"
-    ):
+    net = deducted = restored = 0
+    last = None
+    for country, number, rid, activity, quantity, balance_after, allowance in ledger:
         if (country, number) != key:
-            key, net = (country, number), 0
-        net += quantity if activity == "D" else -quantity
+            if key is not None:
+                sums[key] = (deducted, restored, last)
+            key, net, deducted, restored = (country, number), 0, 0, 0
+        if activity == "D":
+            net += quantity
+            deducted += quantity
+        else:
+            net -= quantity
+            restored += quantity
+        last = (balance_after, allowance)
         if balance_after != allowance - net or balance_after < 0:
             out.append(
                 Discrepancy(
@@ -99,7 +110,9 @@ def _running(conn: sqlite3.Connection) -> list[Discrepancy]:
                     f" where its history gives {quantity_text(allowance - net)}",
                 )
             )
-    return out
+    if key is not None:
+        sums[key] = (deducted, restored, last)
+    return sums, out
 
 
 def _orphans(conn: sqlite3.Connection) -> list[Discrepancy]:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from ecert_edi.domain.state import CertificateState, EntryLine, EntryState, Key
+from ecert_edi.store import ledger_index
 from ecert_edi.store.interface import LedgerRow
 
 CERTIFICATE_COLUMNS = (
@@ -194,11 +195,7 @@ def ledger_row(row: tuple) -> LedgerRow:
 
 def ledger(conn: sqlite3.Connection, key: Key) -> Iterator[LedgerRow]:
     """A certificate's ledger rows, oldest first."""
-    for row in conn.execute(
-        f"SELECT {LEDGER_COLUMNS} FROM activities WHERE country = ? AND certificate = ?"
-        " ORDER BY id",
-        key,
-    ):
+    for row in ledger_index.certificate_rows(conn, LEDGER_COLUMNS, key):
         yield ledger_row(row)
 
 
@@ -212,14 +209,16 @@ def entry_ledger(conn: sqlite3.Connection, entry_number: str) -> Iterator[Ledger
         yield ledger_row(row)
 
 
+_USAGE_COLUMNS = (
+    "entry_number, line_number, activity, quantity, balance_after, activity_date, entry_date, ior"
+)
+
+
 def usage_values(conn: sqlite3.Connection, key: Key) -> Iterator[tuple]:
     """A certificate's ledger rows, oldest first, in USAGE_FIELDS order (the EZ hot path: no row
     objects)."""
     fromiso = dt.date.fromisoformat
-    for entry_number, line, activity, quantity, balance, on, entry_date, ior in conn.execute(
-        "SELECT entry_number, line_number, activity, quantity, balance_after, activity_date,"
-        " entry_date, ior FROM activities WHERE country = ? AND certificate = ? ORDER BY id",
-        key,
-    ):
+    for entry_number, line, activity, quantity, balance, on, entry_date, ior in \
+            ledger_index.certificate_rows(conn, _USAGE_COLUMNS, key):
         yield (entry_number, line, activity, quantity, balance, fromiso(on),
                fromiso(entry_date) if entry_date else None, ior)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 
 from ecert_edi.domain.quantities import quantity_text
+from ecert_edi.store import ledger_index
 from ecert_edi.store.interface import StoreError
 
 
@@ -308,8 +309,15 @@ def _v6(db: Database) -> None:
             db.execute(statement)
 
 
+def _v7(db: Database) -> None:
+    """The ledger's index by certificate kept as a table written in batches, in key order
+    (store/ledger_index.py), in place of SQLite's index kept row by row."""
+    db.execute("DROP INDEX idx_activities_country_certificate_id")
+    ledger_index.create(db.conn)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
-    (1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6),
+    (1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5), (6, _v6), (7, _v7),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -10,7 +10,7 @@ from typing import Self
 from ecert_edi.domain.state import CertificateState, EntryState
 from ecert_edi.store import interchanges, rows, transmissions
 from ecert_edi.store.apply import write_certificate, write_entries
-from ecert_edi.store.audit import check_ledger
+from ecert_edi.store.audit import IN_CERTIFICATE_ORDER, check_ledger
 from ecert_edi.store.guard import guarded
 from ecert_edi.store.interchanges import InterchangeRecord
 from ecert_edi.store.interface import (
@@ -45,6 +45,11 @@ class SharedStore:
     def _write_entries(self, run: list[Change]) -> None:
         """A run of entry decisions of a group (store/apply.py)."""
         write_entries(self.sql, run)
+
+    def _ledger_in_certificate_order(self) -> Iterable[tuple]:
+        """Every ledger row as (country, certificate, id, *audit.CHECKED), by certificate then
+        id: what the ledger check reads."""
+        return self.sql.execute(IN_CERTIFICATE_ORDER)
 
     def close(self) -> None:
         self.conn.close()
@@ -243,7 +248,7 @@ class SharedStore:
     def check_ledger(self) -> list[Discrepancy]:
         """Every certificate whose balance disagrees with its ledger or its active entry lines."""
         with self.read():
-            return check_ledger(self.sql)
+            return check_ledger(self.sql, self._ledger_in_certificate_order())
 
     @guarded
     def counts(self) -> dict[str, int]:

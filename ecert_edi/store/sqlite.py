@@ -10,11 +10,11 @@ from collections.abc import Iterable, Iterator
 from sqlite_utils import Database
 
 from ecert_edi.domain.state import CertificateState
-from ecert_edi.store import connection, rows
-from ecert_edi.store.audit import check_database
+from ecert_edi.store import connection, ledger_index, rows
+from ecert_edi.store.audit import CHECKED, check_database
 from ecert_edi.store.connection import DEFAULT_TIMEOUT, MEMORY, Transactions
 from ecert_edi.store.guard import guarded
-from ecert_edi.store.interface import LedgerRow, StoreError, StoreMissing
+from ecert_edi.store.interface import Change, LedgerRow, StoreError, StoreMissing
 from ecert_edi.store.schema import LATEST, migrate, recognise
 from ecert_edi.store.shared import SharedStore
 
@@ -88,6 +88,39 @@ class SQLiteStore(SharedStore):
         finally:
             self.conn.execute("PRAGMA foreign_keys = ON")
 
+    # -- the ledger's index by certificate (store/ledger_index.py) -------------------------------
+    @guarded
+    def apply(self, changes: Iterable[Change]) -> None:
+        """SharedStore.apply, then the ledger's tail indexed once it is TAIL_ROWS long."""
+        with self.write():
+            super().apply(changes)
+            ledger_index.index_tail(self.conn, ledger_index.TAIL_ROWS)
+
+    @guarded
+    def complete_transmission(self, transmission: int, parts: Iterable[str]) -> bool:
+        """SharedStore.complete_transmission, the ledger's tail indexed with it: a database at
+        rest has its whole ledger indexed."""
+        with self.write():
+            ledger_index.index_tail(self.conn)
+            return super().complete_transmission(transmission, parts)
+
+    @guarded
+    def keep_response(self, transmission: int, parts: Iterable[str]) -> None:
+        """SharedStore.keep_response, the ledger's tail indexed with it."""
+        with self.write():
+            ledger_index.index_tail(self.conn)
+            super().keep_response(transmission, parts)
+
+    @guarded
+    def finish_transmission(self, transmission: int) -> None:
+        """SharedStore.finish_transmission, the ledger's tail indexed with it."""
+        with self.write():
+            ledger_index.index_tail(self.conn)
+            super().finish_transmission(transmission)
+
+    def _ledger_in_certificate_order(self) -> Iterator[tuple]:
+        return ledger_index.in_certificate_order(self.conn, CHECKED)
+
     @guarded
     def certificate(self, country: str, number: str, *, tariffs: bool = True
                     ) -> CertificateState | None:
@@ -130,6 +163,7 @@ class SQLiteStore(SharedStore):
     def check_database(self) -> list[str]:
         """What SQLite's own checks find wrong with the file: `PRAGMA integrity_check` (pages,
         indexes against their tables, NOT NULL and CHECK constraints) and
-        `PRAGMA foreign_key_check`; empty when the database is sound."""
+        `PRAGMA foreign_key_check`, and the ledger's index by certificate held to the ledger
+        (store/ledger_index.py); empty when the database is sound."""
         with self.read():
-            return check_database(self.conn)
+            return check_database(self.conn) + ledger_index.problems(self.conn)

@@ -7,6 +7,7 @@ import os
 
 import psycopg
 
+from ecert_edi.store import ledger_index
 from ecert_edi.store.interface import StoreError
 from ecert_edi.store.sqlite import SQLiteStore
 
@@ -35,3 +36,4 @@ def to_sqlite(conn: psycopg.Connection, path: str) -> None:
                 copy.conn.executemany(
                     f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
                     (tuple(map(_as_sqlite, row)) for row in cur))
+        ledger_index.index_tail(copy.conn)  # the copied ledger, indexed as SQLite's own is
