@@ -87,20 +87,19 @@ def _walk(ledger: Iterable[tuple]) -> tuple[dict, list[Discrepancy]]:
     sums: dict[tuple[str, str], tuple[int, int, tuple[int, int]]] = {}
     out = []
     key = None
-    net = deducted = restored = 0
+    deducted = restored = 0
     last = None
     for country, number, rid, activity, quantity, balance_after, allowance in ledger:
         if (country, number) != key:
             if key is not None:
                 sums[key] = (deducted, restored, last)
-            key, net, deducted, restored = (country, number), 0, 0, 0
+            key, deducted, restored = (country, number), 0, 0
         if activity == "D":
-            net += quantity
             deducted += quantity
         else:
-            net -= quantity
             restored += quantity
         last = (balance_after, allowance)
+        net = deducted - restored
         if balance_after != allowance - net or balance_after < 0:
             out.append(
                 Discrepancy(

@@ -66,6 +66,10 @@ def index_tail(conn: sqlite3.Connection, at_least: int = 1) -> None:
     conn.execute("UPDATE activities_indexed SET through = ?", (last,))
 
 
+# the ledger rows through the index, read in its order (SQLite keeps a CROSS JOIN's order)
+_INDEXED = "FROM activities_by_certificate x CROSS JOIN activities a ON a.id = x.id"
+
+
 def _through(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT through FROM activities_indexed").fetchone()[0]
 
@@ -76,10 +80,9 @@ def certificate_rows(conn: sqlite3.Connection, columns: str, key: tuple[str, str
     oldest first."""
     through = _through(conn)
     picked = _qualified(columns)
-    # CROSS JOIN: the index is read first, in its order (SQLite keeps a CROSS JOIN's order)
     yield from conn.execute(
-        f"SELECT {picked} FROM activities_by_certificate x CROSS JOIN activities a"
-        " ON a.id = x.id WHERE x.country = ? AND x.certificate = ? AND x.id <= ? ORDER BY x.id",
+        f"SELECT {picked} {_INDEXED} WHERE x.country = ? AND x.certificate = ? AND x.id <= ?"
+        " ORDER BY x.id",
         (*key, through))
     yield from conn.execute(
         f"SELECT {picked} FROM activities a WHERE a.id > ? AND a.country = ?"
@@ -95,8 +98,8 @@ def in_certificate_order(conn: sqlite3.Connection, columns: str) -> Iterator[tup
         f"SELECT {picked} FROM activities a WHERE a.id > ? ORDER BY a.country, a.certificate,"
         " a.id", (through,)).fetchall()
     indexed = conn.execute(
-        f"SELECT {picked} FROM activities_by_certificate x CROSS JOIN activities a"
-        " ON a.id = x.id WHERE x.id <= ? ORDER BY x.country, x.certificate, x.id", (through,))
+        f"SELECT {picked} {_INDEXED} WHERE x.id <= ? ORDER BY x.country, x.certificate, x.id",
+        (through,))
     yield from heapq.merge(indexed, tail, key=lambda row: row[:3])
 
 

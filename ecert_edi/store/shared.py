@@ -46,6 +46,10 @@ class SharedStore:
         """A run of entry decisions of a group (store/apply.py)."""
         write_entries(self.sql, run)
 
+    def _completing(self) -> None:
+        """What the store does in the write that completes a transmission, before marking it
+        (nothing here; the SQLite store indexes its ledger's tail)."""
+
     def _ledger_in_certificate_order(self) -> Iterable[tuple]:
         """Every ledger row as (country, certificate, id, *audit.CHECKED), by certificate then
         id: what the ledger check reads."""
@@ -202,6 +206,7 @@ class SharedStore:
     def finish_transmission(self, transmission: int) -> None:
         """Mark a transmission complete: every unit is applied and its response saved."""
         with self.write():
+            self._completing()
             transmissions.finish(self.sql, transmission)
 
     @guarded
@@ -215,6 +220,7 @@ class SharedStore:
         mark it complete; False, and nothing changed, when it was complete already (the response
         first produced is never replaced)."""
         with self.write():
+            self._completing()
             return transmissions.complete(self.sql, transmission, parts)
 
     @guarded
@@ -222,6 +228,7 @@ class SharedStore:
         """`complete_transmission` of one recorded in the caller's open write that saved no
         part of its response: no one else can have completed it, nothing is to be dropped."""
         with self.write():
+            self._completing()
             transmissions.keep(self.sql, transmission, parts)
 
     @guarded

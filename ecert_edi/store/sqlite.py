@@ -96,27 +96,10 @@ class SQLiteStore(SharedStore):
             super().apply(changes)
             ledger_index.index_tail(self.conn, ledger_index.TAIL_ROWS)
 
-    @guarded
-    def complete_transmission(self, transmission: int, parts: Iterable[str]) -> bool:
-        """SharedStore.complete_transmission, the ledger's tail indexed with it: a database at
-        rest has its whole ledger indexed."""
-        with self.write():
-            ledger_index.index_tail(self.conn)
-            return super().complete_transmission(transmission, parts)
-
-    @guarded
-    def keep_response(self, transmission: int, parts: Iterable[str]) -> None:
-        """SharedStore.keep_response, the ledger's tail indexed with it."""
-        with self.write():
-            ledger_index.index_tail(self.conn)
-            super().keep_response(transmission, parts)
-
-    @guarded
-    def finish_transmission(self, transmission: int) -> None:
-        """SharedStore.finish_transmission, the ledger's tail indexed with it."""
-        with self.write():
-            ledger_index.index_tail(self.conn)
-            super().finish_transmission(transmission)
+    def _completing(self) -> None:
+        """The ledger's tail indexed as a transmission completes: a database at rest has its
+        whole ledger indexed."""
+        ledger_index.index_tail(self.conn)
 
     def _ledger_in_certificate_order(self) -> Iterator[tuple]:
         return ledger_index.in_certificate_order(self.conn, CHECKED)
