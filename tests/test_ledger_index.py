@@ -22,6 +22,7 @@ from txn_builders import CLOCK, FILER, GOV_AU, certificate, e1, entry, entry_num
 
 from ecert_edi.processing import process_file
 from ecert_edi.processing import transmission as processing
+from ecert_edi.processing.batch import batch as answering_batch
 from ecert_edi.processing.transmission import PAUSE_AFTER_GROUP
 from ecert_edi.store import SQLiteStore, ledger_index, rows
 from ecert_edi.store.audit import CHECKED
@@ -175,6 +176,80 @@ def test_a_transmission_indexes_its_tail_as_it_goes_and_whole_at_its_end(tmp_pat
     # every other group or so
     assert set(once_marks) == {0}
     assert len(set(often_marks)) >= 5
+
+
+def _batch_files(folder: Path) -> list[Path]:
+    """`_files`' certificate file, then its entries split into files of 20 (each its own
+    control number), as a drop folder's small files are."""
+    cr, en = _files(folder)
+    lines = en.read_text().splitlines()
+    units: list[list[str]] = []
+    for line in lines[2:-2]:  # between A, B and Y, Z: E0 starts an entry, E1 follows it
+        if line.startswith("E0"):
+            units.append([])
+        units[-1].append(line)
+    files = [cr]
+    for k in range(0, len(units), 20):
+        header = {**FILER_HEADER, "control_number": f"B2X0000000S{k // 20:03d}"}
+        path = folder / f"en-{k // 20:02d}.txt"
+        path.write_bytes(to_bytes(transmission(batch("EN", units[k:k + 20]), header=header)))
+        files.append(path)
+    return files
+
+
+def _counting_index_calls(monkeypatch) -> list[int]:
+    """The `at_least` of each call of index_tail from here on."""
+    calls: list[int] = []
+    real = ledger_index.index_tail
+
+    def index_tail(conn, at_least=1):
+        calls.append(at_least)
+        real(conn, at_least)
+
+    monkeypatch.setattr(ledger_index, "index_tail", index_tail)
+    return calls
+
+
+def test_a_batch_of_small_files_indexes_its_tail_once_as_it_commits(tmp_path, monkeypatch):
+    files = _batch_files(tmp_path)
+    alone, together = tmp_path / "alone", tmp_path / "together"
+    alone.mkdir()
+    together.mkdir()
+    with SQLiteStore(alone / "ecert.db") as store:
+        for f in files:
+            process_file(f, store, alone / "out", PROCESS_CLOCK, clean=False)
+        expected = store.conn.execute("SELECT * FROM activities ORDER BY id").fetchall()
+    with SQLiteStore(together / "ecert.db") as store:
+        ledger = ledger_of(store)
+        calls = _counting_index_calls(monkeypatch)
+        with answering_batch(lambda source: (store, ledger)) as gathered:
+            for f in files:
+                gathered.stage(f, together / "out", PROCESS_CLOCK)
+            # every file complete in the open write (its rows are written as the batch ends)
+            assert store.conn.execute("SELECT COUNT(*) FROM transmissions"
+                                      " WHERE status = 'complete'").fetchone()[0] == len(files)
+            assert calls == []
+        assert [n for n in calls if n == 1] == [1]  # at the commit, once for the batch
+        assert mark(store.conn) == last_id(store.conn)
+        assert store.conn.execute("SELECT * FROM activities ORDER BY id").fetchall() == expected
+        assert read(store) == plain(store.conn)
+        assert store.check_database() == []
+
+
+def test_a_batch_undone_indexes_nothing_and_leaves_nothing_for_the_next_write(tmp_path,
+                                                                              monkeypatch):
+    files = _batch_files(tmp_path)
+    with SQLiteStore(tmp_path / "ecert.db") as store:
+        ledger = ledger_of(store)
+        calls = _counting_index_calls(monkeypatch)
+        with pytest.raises(RuntimeError), answering_batch(lambda s: (store, ledger)) as gathered:
+            for f in files[:3]:
+                gathered.stage(f, tmp_path / "out", PROCESS_CLOCK)
+            raise RuntimeError("a file that cannot be answered")
+        assert calls == [] and last_id(store.conn) == 0
+        with store.write():  # a write that completes no transmission indexes nothing
+            store.conn.execute("UPDATE activities_indexed SET through = through")
+        assert calls == []
 
 
 KILLED_RUN = """

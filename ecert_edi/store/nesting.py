@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from ecert_edi.store.interface import StoreError
@@ -23,6 +23,7 @@ class Nesting:
     def __init__(self) -> None:
         self._savepoints = 0
         self.generation = 0
+        self._before_commit: dict[Callable[[], None], None] = {}  # in the order first asked
 
     # -- what each store says its own way --------------------------------------------------------
     def in_transaction(self) -> bool:
@@ -49,6 +50,11 @@ class Nesting:
         """A read transaction: one consistent snapshot; joins an open transaction."""
         return self._begun(self.READ)
 
+    def before_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` in the open transaction just before it commits: once, however often it
+        is asked for, and not at all when the transaction is rolled back."""
+        self._before_commit.setdefault(action, None)
+
     @contextmanager
     def _begun(self, begin: str) -> Iterator[None]:
         if self.in_transaction():
@@ -56,7 +62,12 @@ class Nesting:
             yield
             return
         with self._transaction(begin):
-            yield
+            try:
+                yield
+                for action in self._before_commit:
+                    action()
+            finally:
+                self._before_commit.clear()
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

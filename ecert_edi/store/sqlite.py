@@ -97,8 +97,11 @@ class SQLiteStore(SharedStore):
             ledger_index.index_tail(self.conn, ledger_index.TAIL_ROWS)
 
     def _completing(self) -> None:
-        """The ledger's tail indexed as a transmission completes: a database at rest has its
-        whole ledger indexed."""
+        """The ledger's tail indexed in the write that completes a transmission, as it commits
+        (once for a batch of small files): a database at rest has its whole ledger indexed."""
+        self.tx.before_commit(self._index_tail)
+
+    def _index_tail(self) -> None:
         ledger_index.index_tail(self.conn)
 
     def _ledger_in_certificate_order(self) -> Iterator[tuple]:

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ecert_edi.bindings.abi.reader import Source, SourceError
@@ -67,27 +68,27 @@ class WatchError(Exception):
 
 @dataclass(frozen=True)
 class Folders:
-    """The drop folder's layout under its root."""
+    """The drop folder's layout under its root (each path made once: a file uses several)."""
 
     root: Path
 
-    @property
+    @cached_property
     def inbox(self) -> Path:
         return self.root / "inbox"
 
-    @property
+    @cached_property
     def processing(self) -> Path:
         return self.root / "processing"
 
-    @property
+    @cached_property
     def outbox(self) -> Path:
         return self.root / "outbox"
 
-    @property
+    @cached_property
     def archive(self) -> Path:
         return self.root / "archive"
 
-    @property
+    @cached_property
     def failed(self) -> Path:
         return self.root / "failed"
 
