@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ecert_edi.bindings.abi import cache
@@ -71,25 +72,30 @@ class Layout(NamedTuple):
     fields: tuple[Field, ...]
 
     def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"{self.rid} has no field {name!r}")
+        try:
+            return _kept(_BY_NAME, self, lambda fields: {f.name: f for f in fields})[name]
+        except KeyError:
+            raise KeyError(f"{self.rid} has no field {name!r}") from None
 
     @property
     def data_fields(self) -> tuple[Field, ...]:
         """Every field but the identifier and the filler."""
-        found = _DATA_FIELDS.get(self.rid)
-        if found is None or found[0] is not self.fields:
-            found = _DATA_FIELDS[self.rid] = (
-                self.fields,
-                tuple(f for f in self.fields if f.fmt not in ("ID", "F")),
-            )
-        return found[1]
+        return _kept(_DATA_FIELDS, self,
+                     lambda fields: tuple(f for f in fields if f.fmt not in ("ID", "F")))
 
 
-# Layout is frozen: its data fields are worked out once per layout and kept here.
+# Layout is frozen: its data fields and its fields by name are worked out once per layout and
+# kept here (an envelope record's checks look up a dozen fields by name a file).
 _DATA_FIELDS: dict[str, tuple[tuple[Field, ...], tuple[Field, ...]]] = {}
+_BY_NAME: dict[str, tuple[tuple[Field, ...], dict[str, Field]]] = {}
+
+
+def _kept(kept: dict, layout: Layout, work_out: Callable):
+    """What `work_out(layout.fields)` gives, worked out once for these fields of the layout."""
+    found = kept.get(layout.rid)
+    if found is None or found[0] is not layout.fields:
+        found = kept[layout.rid] = (layout.fields, work_out(layout.fields))
+    return found[1]
 
 
 def _grammars_dir() -> str:
