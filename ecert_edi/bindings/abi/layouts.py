@@ -73,21 +73,28 @@ class Layout(NamedTuple):
 
     def field(self, name: str) -> Field:
         try:
-            return _kept(_BY_NAME, self, lambda fields: {f.name: f for f in fields})[name]
+            return _kept(_BY_NAME, self, _by_name)[name]
         except KeyError:
             raise KeyError(f"{self.rid} has no field {name!r}") from None
 
     @property
     def data_fields(self) -> tuple[Field, ...]:
         """Every field but the identifier and the filler."""
-        return _kept(_DATA_FIELDS, self,
-                     lambda fields: tuple(f for f in fields if f.fmt not in ("ID", "F")))
+        return _kept(_DATA_FIELDS, self, _data)
 
 
 # Layout is frozen: its data fields and its fields by name are worked out once per layout and
 # kept here (an envelope record's checks look up a dozen fields by name a file).
 _DATA_FIELDS: dict[str, tuple[tuple[Field, ...], tuple[Field, ...]]] = {}
 _BY_NAME: dict[str, tuple[tuple[Field, ...], dict[str, Field]]] = {}
+
+
+def _by_name(fields: tuple[Field, ...]) -> dict[str, Field]:
+    return {f.name: f for f in fields}
+
+
+def _data(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    return tuple(f for f in fields if f.fmt not in ("ID", "F"))
 
 
 def _kept(kept: dict, layout: Layout, work_out: Callable):
